@@ -1,0 +1,41 @@
+import postgres, { type Sql } from "postgres";
+
+export type { Sql };
+
+export interface DbOptions {
+  max: number;
+}
+
+export function connectDb(url: string, options: DbOptions): Sql {
+  return postgres(url, {
+    max: options.max,
+    // Unnamed statements keep the app correct behind PgBouncer in transaction pooling mode.
+    prepare: false,
+    onnotice: () => {},
+    connect_timeout: 5,
+    idle_timeout: 60,
+  });
+}
+
+/** Creates the database named in `url` if it does not exist (connecting to `postgres` for that). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!name) return;
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    const [row] = await sql`SELECT 1 AS found FROM pg_database WHERE datname = ${name}`;
+    if (!row) {
+      try {
+        await sql.unsafe(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+      } catch (error) {
+        // Another process created it between the check and here.
+        if ((error as { code?: string }).code !== "42P04") throw error;
+      }
+    }
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}

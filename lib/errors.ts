@@ -1,0 +1,54 @@
+/** Every error the API can answer with: its code, HTTP status and the message a client sees. */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, message: "The request is not valid." },
+  INVALID_JSON: { status: 400, message: "The request body is not valid JSON." },
+  QUANTITY_OVER_LIMIT: { status: 400, message: "The quantity is above the per-shopper limit." },
+  UNAUTHORIZED: { status: 401, message: "A valid admin bearer token is required." },
+  NOT_FOUND: { status: 404, message: "No such resource." },
+  SALE_NOT_FOUND: { status: 404, message: "No such sale." },
+  ORDER_NOT_FOUND: { status: 404, message: "This shopper has no order in this sale." },
+  METHOD_NOT_ALLOWED: { status: 405, message: "Method not allowed." },
+  STOCK_BELOW_RESERVED: {
+    status: 409,
+    message: "The new total stock is below what is already sold or reserved.",
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request body must be application/json." },
+  INTERNAL: { status: 500, message: "Internal error." },
+  ADMIN_DISABLED: {
+    status: 503,
+    message: "The admin API is closed: the server has no ADMIN_TOKEN configured.",
+  },
+  SALE_REBUILDING: {
+    status: 503,
+    message: "The sale is being restored; retry in a moment.",
+  },
+  UNAVAILABLE: { status: 503, message: "A backing service is unavailable; retry in a moment." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A fault with a stable code; routes never build error bodies by hand. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: unknown,
+  ) {
+    super(message ?? ERRORS[code].message);
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}
+
+export function errorBody(code: ErrorCode, message?: string, details?: unknown) {
+  return {
+    error: {
+      code,
+      message: message ?? ERRORS[code].message,
+      ...(details === undefined ? {} : { details }),
+    },
+  };
+}

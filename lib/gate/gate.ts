@@ -1,0 +1,230 @@
+import type { RedisClient, Reply, Script } from "../redis/client.ts";
+import { loadScript } from "../redis/client.ts";
+import { saleKeys } from "./keys.ts";
+import type { PendingOrder } from "../orders/order.ts";
+
+/** A buyer's order as Redis keeps it, enough to answer ALREADY_PURCHASED without PostgreSQL. */
+export interface BuyerRecord {
+  orderId: string;
+  quantity: number;
+  createdAtMs: number;
+}
+
+export function encodeBuyer(b: BuyerRecord): string {
+  return `${b.orderId}:${b.quantity}:${b.createdAtMs}`;
+}
+
+export function decodeBuyer(value: string): BuyerRecord {
+  const [orderId = "", quantity = "0", createdAtMs = "0"] = value.split(":");
+  return { orderId, quantity: Number(quantity), createdAtMs: Number(createdAtMs) };
+}
+
+/** The outcomes of purchase.lua, one per result code of the script's header. */
+export type Reservation =
+  | { code: "RESERVED"; remaining: number; createdAtMs: number; outboxId: string }
+  | { code: "ALREADY_PURCHASED"; buyer: BuyerRecord }
+  | { code: "SOLD_OUT"; remaining: number }
+  | { code: "NOT_STARTED" }
+  | { code: "ENDED" }
+  | { code: "OVER_LIMIT"; limit: number }
+  | { code: "NOT_READY" };
+
+export interface SaleSettings {
+  totalStock: number;
+  perUserLimit: number;
+  startMs: number;
+  endMs: number;
+}
+
+export type ConfigureResult =
+  | { code: "APPLIED"; remaining: number }
+  | { code: "NO_STATE" }
+  | { code: "BELOW_RESERVED"; reserved: number };
+
+export interface HoldSnapshot {
+  hadState: boolean;
+  stock: number | null;
+  buyers: number;
+  outbox: number;
+}
+
+const SCRIPT_FILES = ["purchase", "release", "configure", "hold", "rebuild"] as const;
+type ScriptName = typeof SCRIPT_FILES[number];
+
+function reply(value: Reply): Reply[] {
+  if (!Array.isArray(value)) throw new Error(`unexpected script reply ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** The typed face of the Lua scripts: the only code that knows their keys, arguments and codes. */
+export class Gate {
+  private constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    private readonly scripts: Record<ScriptName, Script>,
+  ) {}
+
+  static async load(redis: RedisClient, prefix: string): Promise<Gate> {
+    const entries = await Promise.all(
+      SCRIPT_FILES.map(async (name) =>
+        [name, await loadScript(new URL(`./${name}.lua`, import.meta.url))] as const
+      ),
+    );
+    return new Gate(redis, prefix, Object.fromEntries(entries) as Record<ScriptName, Script>);
+  }
+
+  keys(saleId: number) {
+    return saleKeys(this.prefix, saleId);
+  }
+
+  async reserve(
+    saleId: number,
+    userId: string,
+    orderId: string,
+    quantity: number,
+  ): Promise<Reservation> {
+    const k = this.keys(saleId);
+    const r = reply(
+      await this.redis.evalScript(this.scripts.purchase, [k.meta, k.stock, k.buyers, k.outbox], [
+        userId,
+        orderId,
+        quantity,
+      ]),
+    );
+    switch (r[0]) {
+      case 1:
+        return {
+          code: "RESERVED",
+          remaining: Number(r[1]),
+          createdAtMs: Number(r[2]),
+          outboxId: String(r[3]),
+        };
+      case 2:
+        return { code: "ALREADY_PURCHASED", buyer: decodeBuyer(String(r[1])) };
+      case 3:
+        return { code: "SOLD_OUT", remaining: Number(r[1]) };
+      case 4:
+        return { code: "NOT_STARTED" };
+      case 5:
+        return { code: "ENDED" };
+      case 6:
+        return { code: "OVER_LIMIT", limit: Number(r[1]) };
+      case 7:
+        return { code: "NOT_READY" };
+      default:
+        throw new Error(`purchase.lua returned unknown code ${JSON.stringify(r)}`);
+    }
+  }
+
+  /** Undoes a reservation whose order PostgreSQL proved cannot exist. True if stock went back. */
+  async release(
+    saleId: number,
+    userId: string,
+    orderId: string,
+    quantity: number,
+    existing: BuyerRecord | null,
+    outboxId: string | null,
+  ): Promise<boolean> {
+    const k = this.keys(saleId);
+    const r = reply(
+      await this.redis.evalScript(this.scripts.release, [k.stock, k.buyers, k.outbox], [
+        userId,
+        orderId,
+        quantity,
+        existing ? encodeBuyer(existing) : "",
+        outboxId ?? "",
+      ]),
+    );
+    return r[0] === 1;
+  }
+
+  async configure(saleId: number, s: SaleSettings): Promise<ConfigureResult> {
+    const k = this.keys(saleId);
+    const r = reply(
+      await this.redis.evalScript(this.scripts.configure, [k.meta, k.stock], [
+        s.totalStock,
+        s.perUserLimit,
+        s.startMs,
+        s.endMs,
+      ]),
+    );
+    if (r[0] === 1) return { code: "APPLIED", remaining: Number(r[1]) };
+    if (r[0] === -1) return { code: "BELOW_RESERVED", reserved: Number(r[1]) };
+    return { code: "NO_STATE" };
+  }
+
+  /** Stops purchases of a sale for a rebuild; null when another rebuild holds it. */
+  async hold(saleId: number, token: string, lockMs: number): Promise<HoldSnapshot | null> {
+    const k = this.keys(saleId);
+    const r = reply(
+      await this.redis.evalScript(
+        this.scripts.hold,
+        [k.meta, k.stock, k.buyers, k.outbox, k.lock],
+        [token, lockMs],
+      ),
+    );
+    if (r[0] !== 1) return null;
+    const stock = Number(r[2]);
+    return {
+      hadState: r[1] === 1,
+      stock: stock < 0 ? null : stock,
+      buyers: Number(r[3]),
+      outbox: Number(r[4]),
+    };
+  }
+
+  /** Writes one chunk of a rebuild; false if the hold was lost (it expired). */
+  async rebuild(
+    saleId: number,
+    token: string,
+    step: "first" | "middle" | "last" | "only" | "abort",
+    stock: number,
+    s: SaleSettings,
+    buyers: [string, BuyerRecord][],
+  ): Promise<boolean> {
+    const k = this.keys(saleId);
+    const args: (string | number)[] = [
+      token,
+      step,
+      stock,
+      s.totalStock,
+      s.perUserLimit,
+      s.startMs,
+      s.endMs,
+    ];
+    for (const [userId, record] of buyers) args.push(userId, encodeBuyer(record));
+    const r = await this.redis.evalScript(
+      this.scripts.rebuild,
+      [k.meta, k.stock, k.buyers, k.lock],
+      args,
+    );
+    return r === 1;
+  }
+
+  /** Drops outbox entries whose orders PostgreSQL now holds. */
+  async trimOutbox(saleId: number, outboxIds: string[]): Promise<void> {
+    await this.redis.xdel(this.keys(saleId).outbox, outboxIds);
+  }
+
+  /** Outbox entries up to `end` (a stream id, or a bare epoch ms), oldest first. */
+  async readOutbox(saleId: number, end: string, count: number): Promise<PendingOrder[]> {
+    const entries = await this.redis.xrange(this.keys(saleId).outbox, "-", end, count);
+    return entries.map((e) => ({
+      id: e.fields.o ?? "",
+      saleId,
+      userId: e.fields.u ?? "",
+      quantity: Number(e.fields.q),
+      createdAtMs: Number(e.fields.t),
+      outboxId: e.id,
+    }));
+  }
+
+  async clearOutbox(saleId: number): Promise<void> {
+    await this.redis.del(this.keys(saleId).outbox);
+  }
+
+  async readStock(saleId: number): Promise<number | null> {
+    const v = await this.redis.get(this.keys(saleId).stock);
+    return v === null ? null : Number(v);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Every Redis key and channel name, built in one place. All keys of a sale share the hash tag
+ * `{<saleId>}`, so each script touches one Redis Cluster slot.
+ */
+export interface SaleKeys {
+  meta: string;
+  stock: string;
+  buyers: string;
+  outbox: string;
+  lock: string;
+}
+
+export function saleKeys(prefix: string, saleId: number): SaleKeys {
+  const base = `${prefix}:{${saleId}}`;
+  return {
+    meta: `${base}:meta`,
+    stock: `${base}:stock`,
+    buyers: `${base}:buyers`,
+    outbox: `${base}:outbox`,
+    lock: `${base}:lock`,
+  };
+}
+
+/** Where every process hears that a sale changed (metadata, stock given back, reset). */
+export function salesChannel(prefix: string): string {
+  return `${prefix}:sales`;
+}

@@ -1,0 +1,92 @@
+import { z } from "zod";
+import { AppError } from "./errors.ts";
+import type { Platform } from "./platform.ts";
+
+/** What a route handler receives: Fresh's handler context shape, on Hono. */
+export interface RouteContext {
+  req: Request;
+  url: URL;
+  params: Record<string, string>;
+  state: Platform;
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type Handlers = Partial<Record<Method, (ctx: RouteContext) => Response | Promise<Response>>>;
+
+export function json(data: unknown, status = 200, headers: HeadersInit = {}): Response {
+  return new Response(JSON.stringify(data), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+async function readLimited(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE");
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new AppError("PAYLOAD_TOO_LARGE");
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError("INVALID_JSON", "The request body is not valid UTF-8.");
+  }
+}
+
+export function validationError(error: z.ZodError): AppError {
+  const details = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  return new AppError("VALIDATION_FAILED", undefined, details);
+}
+
+/** Reads a JSON body (size-limited, application/json only) and validates it with `schema`. */
+export async function readJson<T extends z.ZodType>(
+  ctx: RouteContext,
+  schema: T,
+): Promise<z.infer<T>> {
+  const type = ctx.req.headers.get("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
+  const text = await readLimited(ctx.req, ctx.state.config.MAX_BODY_BYTES);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new AppError("INVALID_JSON");
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+/** Validates path or query parameters. */
+export function parseParams<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+/** A sale or other numeric id in a path: a positive integer, nothing else. */
+export const idParam = z.string().regex(/^[1-9][0-9]{0,14}$/, "must be a positive integer")
+  .transform(Number);
+
+/** A shopper id: visible text, no control characters. */
+export const userIdSchema = z.string().min(1).max(128).regex(
+  /^[^\p{Cc}\p{Cs}]+$/u,
+  "must not contain control characters",
+);

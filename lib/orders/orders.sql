@@ -1,0 +1,45 @@
+-- name: insertBatch
+-- One statement per batch: insert what is new, and in the same round trip report, for every
+-- requested row, whether it went in or which order the shopper already has. A conflicting row
+-- committed by another transaction after this statement's snapshot is not visible here (existing_id
+-- null, inserted false); the caller looks those few up again.
+WITH input AS (
+  SELECT *
+  FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::int[], $5::text[]::timestamptz[])
+    AS t(id, sale_id, user_id, quantity, created_at)
+),
+ins AS (
+  INSERT INTO orders (id, sale_id, user_id, quantity, status, created_at)
+  SELECT id, sale_id, user_id, quantity, 'confirmed', created_at FROM input
+  ON CONFLICT DO NOTHING
+  RETURNING id
+)
+SELECT i.id AS requested_id, (ins.id IS NOT NULL) AS inserted,
+       o.id AS existing_id, o.quantity AS existing_quantity, o.created_at AS existing_created_at
+FROM input i
+LEFT JOIN ins ON ins.id = i.id
+LEFT JOIN orders o ON o.sale_id = i.sale_id AND o.user_id = i.user_id;
+
+-- name: byShoppers
+SELECT o.id, o.sale_id, o.user_id, o.quantity, o.status, o.created_at
+FROM orders o
+JOIN unnest($1::bigint[], $2::text[]) AS k(sale_id, user_id)
+  ON o.sale_id = k.sale_id AND o.user_id = k.user_id;
+
+-- name: bySale
+SELECT id, user_id, quantity, created_at
+FROM orders
+WHERE sale_id = $1;
+
+-- name: byShopper
+SELECT id, sale_id, user_id, quantity, status, created_at
+FROM orders
+WHERE sale_id = $1 AND user_id = $2;
+
+-- name: countsBySale
+SELECT count(*)::int AS orders, coalesce(sum(quantity), 0)::int AS sold
+FROM orders
+WHERE sale_id = $1;
+
+-- name: deleteBySale
+DELETE FROM orders WHERE sale_id = $1;

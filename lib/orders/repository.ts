@@ -1,0 +1,112 @@
+import type { Sql } from "../db.ts";
+import { loadQueries } from "../sql.ts";
+import {
+  confirmedOrder,
+  type Order,
+  orderFromRow,
+  type OrderRow,
+  type PendingOrder,
+  type Settled,
+} from "./order.ts";
+
+const Q = await loadQueries(
+  new URL("./orders.sql", import.meta.url),
+  [
+    "insertBatch",
+    "byShoppers",
+    "bySale",
+    "byShopper",
+    "countsBySale",
+    "deleteBySale",
+  ] as const,
+);
+
+interface BatchRow {
+  requested_id: string;
+  inserted: boolean;
+  existing_id: string | null;
+  existing_quantity: number | null;
+  existing_created_at: Date | null;
+}
+
+export class OrderRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Inserts a batch idempotently (one multi-row INSERT … ON CONFLICT DO NOTHING) and says, for each
+   * pending order, whether PostgreSQL now holds it or holds another order of that shopper.
+   */
+  async insert(batch: PendingOrder[]): Promise<Settled[]> {
+    if (batch.length === 0) return [];
+    const rows = await this.sql.unsafe<BatchRow[]>(Q.insertBatch, [
+      batch.map((p) => p.id),
+      batch.map((p) => p.saleId),
+      batch.map((p) => p.userId),
+      batch.map((p) => p.quantity),
+      batch.map((p) => new Date(p.createdAtMs).toISOString()),
+    ] as never);
+    const byId = new Map(rows.map((r) => [r.requested_id, r]));
+    const unseen = batch.filter((p) => {
+      const r = byId.get(p.id);
+      return !r || (!r.inserted && r.existing_id === null);
+    });
+    const late = unseen.length === 0 ? new Map<string, Order>() : await this.byShoppers(unseen);
+    return batch.map((p): Settled => {
+      const r = byId.get(p.id);
+      if (r?.inserted) return { kind: "COMMITTED", order: confirmedOrder(p) };
+      const existing = r?.existing_id
+        ? {
+          ...confirmedOrder(p),
+          id: r.existing_id,
+          quantity: r.existing_quantity ?? p.quantity,
+          createdAt: r.existing_created_at ?? new Date(p.createdAtMs),
+        }
+        : late.get(`${p.saleId}/${p.userId}`);
+      if (!existing) throw new Error(`order ${p.id} neither inserted nor found`);
+      return existing.id === p.id
+        ? { kind: "COMMITTED", order: existing }
+        : { kind: "CONFLICT", existing };
+    });
+  }
+
+  private async byShoppers(
+    keys: { saleId: number; userId: string }[],
+  ): Promise<Map<string, Order>> {
+    const rows = await this.sql.unsafe<OrderRow[]>(Q.byShoppers, [
+      keys.map((k) => k.saleId),
+      keys.map((k) => k.userId),
+    ] as never);
+    return new Map(rows.map((r) => [`${r.sale_id}/${r.user_id}`, orderFromRow(r)]));
+  }
+
+  async byShopper(saleId: number, userId: string): Promise<Order | null> {
+    const [row] = await this.sql.unsafe<OrderRow[]>(Q.byShopper, [saleId, userId]);
+    return row ? orderFromRow(row) : null;
+  }
+
+  async bySale(
+    saleId: number,
+  ): Promise<{ id: string; userId: string; quantity: number; createdAt: Date }[]> {
+    const rows = await this.sql.unsafe<
+      { id: string; user_id: string; quantity: number; created_at: Date }[]
+    >(Q.bySale, [saleId]);
+    return rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      quantity: r.quantity,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async counts(saleId: number): Promise<{ orders: number; sold: number }> {
+    const [row] = await this.sql.unsafe<{ orders: number; sold: number }[]>(Q.countsBySale, [
+      saleId,
+    ]);
+    return row ?? { orders: 0, sold: 0 };
+  }
+
+  async deleteBySale(saleId: number): Promise<number> {
+    const result = await this.sql.unsafe(Q.deleteBySale, [saleId]);
+    return result.count;
+  }
+}

@@ -1,0 +1,48 @@
+import type { Gate } from "../gate/gate.ts";
+import type { PendingOrder, Settled } from "./order.ts";
+import type { OrderRepository } from "./repository.ts";
+
+/**
+ * Brings pending orders into PostgreSQL and makes Redis agree with the result: committed orders
+ * leave the outbox; an order PostgreSQL refused because the shopper already has another one gives
+ * its stock back (release.lua, once). Used by the group-commit writer, the outbox sweeper and the
+ * reconciler alike. Throws when PostgreSQL's answer is unknown: then nothing is released.
+ */
+export type Settle = (batch: PendingOrder[]) => Promise<Settled[]>;
+
+export function makeSettle(
+  orders: OrderRepository,
+  gate: Gate,
+  onStockReturned: (saleId: number) => void,
+): Settle {
+  return async (batch) => {
+    const settled = await orders.insert(batch);
+    const committedBySale = new Map<number, string[]>();
+    const releases: Promise<unknown>[] = [];
+    settled.forEach((s, i) => {
+      const p = batch[i]!;
+      if (s.kind === "COMMITTED") {
+        const ids = committedBySale.get(p.saleId) ?? [];
+        ids.push(p.outboxId);
+        committedBySale.set(p.saleId, ids);
+      } else {
+        const existing = {
+          orderId: s.existing.id,
+          quantity: s.existing.quantity,
+          createdAtMs: s.existing.createdAt.getTime(),
+        };
+        releases.push(
+          gate.release(p.saleId, p.userId, p.id, p.quantity, existing, p.outboxId).then(
+            (released) => released && onStockReturned(p.saleId),
+          ),
+        );
+      }
+    });
+    // Redis trouble here loses nothing: the entries stay in the outbox and the sweeper retries.
+    await Promise.allSettled([
+      ...releases,
+      ...[...committedBySale].map(([saleId, ids]) => gate.trimOutbox(saleId, ids)),
+    ]);
+    return settled;
+  };
+}

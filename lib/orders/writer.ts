@@ -1,0 +1,72 @@
+import type { PendingOrder, Settled } from "./order.ts";
+import type { Settle } from "./settle.ts";
+
+export interface WriterOptions {
+  /** How long the first row of a batch waits for company. */
+  windowMs: number;
+  maxBatch: number;
+  /** Batches written at once; more rows gather while these are in flight. */
+  maxInFlight: number;
+}
+
+interface Waiting {
+  order: PendingOrder;
+  resolve: (s: Settled) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit: the purchases of the last few milliseconds share one multi-row INSERT, and each
+ * caller learns its own row's fate only after that statement committed.
+ */
+export class OrderWriter {
+  private queue: Waiting[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
+  readonly stats = { batches: 0, rows: 0, failures: 0, lastBatchMs: 0 };
+
+  constructor(private readonly settle: Settle, private readonly options: WriterOptions) {}
+
+  write(order: PendingOrder): Promise<Settled> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ order, resolve, reject });
+      if (this.queue.length >= this.options.maxBatch) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.options.windowMs);
+    });
+  }
+
+  /** Resolves once every row handed in so far has been written (or failed). */
+  drain(): Promise<void> {
+    this.kick();
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private kick(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      this.run(this.queue.splice(0, this.options.maxBatch));
+    }
+  }
+
+  private async run(batch: Waiting[]): Promise<void> {
+    this.inFlight++;
+    const started = performance.now();
+    try {
+      const settled = await this.settle(batch.map((w) => w.order));
+      settled.forEach((s, i) => batch[i]!.resolve(s));
+      this.stats.batches++;
+      this.stats.rows += batch.length;
+      this.stats.lastBatchMs = performance.now() - started;
+    } catch (error) {
+      this.stats.failures++;
+      for (const w of batch) w.reject(error);
+    } finally {
+      this.inFlight--;
+      if (this.queue.length > 0) this.kick();
+      else if (this.inFlight === 0) this.idle.splice(0).forEach((f) => f());
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { migrate } from "../db/migrate.ts";
+import type { Config } from "./config.ts";
+import { connectDb, ensureDatabase, type Sql } from "./db.ts";
+import { Gate } from "./gate/gate.ts";
+import { salesChannel } from "./gate/keys.ts";
+import { Metrics } from "./metrics.ts";
+import { Reconciler } from "./orders/reconciler.ts";
+import { OrderRepository } from "./orders/repository.ts";
+import { makeSettle } from "./orders/settle.ts";
+import { OutboxSweeper } from "./orders/sweeper.ts";
+import { OrderWriter } from "./orders/writer.ts";
+import type { RedisClient } from "./redis/client.ts";
+import { connectTcp } from "./redis/tcp.ts";
+import { SaleAdmin } from "./sales/admin.ts";
+import { SaleCache } from "./sales/cache.ts";
+import { Catalog } from "./sales/catalog.ts";
+import { PurchaseService } from "./sales/purchase.ts";
+import { SaleRepository } from "./sales/repository.ts";
+
+/** Everything the routes use, wired once per process. */
+export interface Platform {
+  config: Config;
+  sql: Sql;
+  redis: RedisClient;
+  gate: Gate;
+  cache: SaleCache;
+  catalog: Catalog;
+  purchases: PurchaseService;
+  admin: SaleAdmin;
+  orders: OrderRepository;
+  writer: OrderWriter;
+  sweeper: OutboxSweeper;
+  reconciler: Reconciler;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** A backing service could not be reached at boot; the message says which and where. */
+export class StartupError extends Error {}
+
+function where(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+export async function openPlatform(config: Config): Promise<Platform> {
+  try {
+    await ensureDatabase(config.DATABASE_URL);
+  } catch (error) {
+    throw new StartupError(
+      `PostgreSQL is unreachable at ${where(config.DATABASE_URL)} (DATABASE_URL): ${
+        (error as Error).message
+      }`,
+    );
+  }
+  const sql = connectDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE });
+  await migrate(sql);
+
+  let redis: RedisClient;
+  try {
+    redis = await connectTcp(config.REDIS_URL);
+  } catch (error) {
+    await sql.end({ timeout: 1 });
+    throw new StartupError(
+      `Redis is unreachable at ${where(config.REDIS_URL)} (REDIS_URL): ${(error as Error).message}`,
+    );
+  }
+
+  const gate = await Gate.load(redis, config.REDIS_KEY_PREFIX);
+  const salesRepo = new SaleRepository(sql);
+  const orders = new OrderRepository(sql);
+  const cache = new SaleCache(salesRepo, redis, salesChannel(config.REDIS_KEY_PREFIX), {
+    refreshMs: config.SALE_REFRESH_MS,
+    soldOutTtlMs: config.SOLD_OUT_TTL_MS,
+  });
+  const notify = (saleId: number) => void cache.notify(saleId).catch(() => {});
+  const settle = makeSettle(orders, gate, notify);
+  const writer = new OrderWriter(settle, {
+    windowMs: config.COMMIT_WINDOW_MS,
+    maxBatch: config.COMMIT_MAX_BATCH,
+    maxInFlight: Math.max(1, Math.floor(config.DB_POOL_SIZE / 2)),
+  });
+  const sweeper = new OutboxSweeper(gate, settle, () => cache.ids(), {
+    minAgeMs: config.OUTBOX_MIN_AGE_MS,
+    intervalMs: config.SWEEP_INTERVAL_MS,
+  });
+  const reconciler = new Reconciler(gate, orders, sweeper, (id) => salesRepo.get(id), notify);
+  const purchases = new PurchaseService(cache, gate, writer, reconciler, config.COMMIT_TIMEOUT_MS);
+  const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler);
+  const catalog = new Catalog(cache, gate, orders);
+
+  await cache.start();
+  // Sales whose Redis state is missing (first start, or Redis lost its data) are rebuilt now.
+  await Promise.allSettled(
+    cache.ids().map(async (id) => {
+      if (await gate.readStock(id) === null) await reconciler.reconcile(id);
+    }),
+  );
+  sweeper.start();
+
+  return {
+    config,
+    sql,
+    redis,
+    gate,
+    cache,
+    catalog,
+    purchases,
+    admin,
+    orders,
+    writer,
+    sweeper,
+    reconciler,
+    metrics: new Metrics(),
+    async close() {
+      await sweeper.stop();
+      await writer.drain();
+      await cache.stop();
+      await redis.close();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { AppError } from "../errors.ts";
+import type { Gate } from "../gate/gate.ts";
+import type { Drift, Reconciler } from "../orders/reconciler.ts";
+import type { OrderRepository } from "../orders/repository.ts";
+import type { SaleCache } from "./cache.ts";
+import type { NewSale, SaleChanges, SaleRepository } from "./repository.ts";
+import { type Sale, settingsOf } from "./sale.ts";
+
+/** The shop admin's use cases: each keeps PostgreSQL, Redis and every process's cache in step. */
+export class SaleAdmin {
+  constructor(
+    private readonly sales: SaleRepository,
+    private readonly orders: OrderRepository,
+    private readonly gate: Gate,
+    private readonly cache: SaleCache,
+    private readonly reconciler: Reconciler,
+  ) {}
+
+  async create(input: NewSale): Promise<Sale> {
+    if (input.endTime <= input.startTime) {
+      throw new AppError("VALIDATION_FAILED", "endTime must be after startTime.");
+    }
+    const sale = await this.sales.insert(input);
+    await this.reconciler.reconcile(sale.id);
+    await this.cache.changed(sale);
+    return sale;
+  }
+
+  /** Applies changes in one transaction that commits only if the live Redis state accepts them. */
+  async update(id: number, changes: SaleChanges): Promise<Sale> {
+    let rebuild = false;
+    const sale = await this.sales.update(id, changes, async (_before, after) => {
+      if (after.endTime <= after.startTime) {
+        throw new AppError("VALIDATION_FAILED", "endTime must be after startTime.");
+      }
+      const r = await this.gate.configure(id, settingsOf(after));
+      if (r.code === "BELOW_RESERVED") {
+        throw new AppError(
+          "STOCK_BELOW_RESERVED",
+          `totalStock must be at least ${r.reserved}, the items already sold or reserved.`,
+        );
+      }
+      rebuild = r.code === "NO_STATE";
+    });
+    if (!sale) throw new AppError("SALE_NOT_FOUND");
+    if (rebuild) await this.reconciler.reconcile(id);
+    await this.cache.changed(sale);
+    return sale;
+  }
+
+  /** Clears the sale's orders and starts its stock again, at `totalStock` if given. */
+  async reset(id: number, totalStock?: number): Promise<Drift> {
+    const sale = await this.sales.get(id);
+    if (!sale) throw new AppError("SALE_NOT_FOUND");
+    if (totalStock !== undefined && totalStock !== sale.totalStock) {
+      // Written before the reset, which rebuilds from PostgreSQL: the live state follows.
+      await this.sales.update(id, { totalStock }, async () => {});
+    }
+    const drift = await this.reconciler.reset(id);
+    const fresh = await this.sales.get(id);
+    if (fresh) await this.cache.changed(fresh);
+    return drift;
+  }
+
+  async reconcile(id: number): Promise<Drift> {
+    if (!this.cache.get(id) && !(await this.sales.get(id))) throw new AppError("SALE_NOT_FOUND");
+    return await this.reconciler.reconcile(id);
+  }
+
+  async stats(id: number) {
+    const sale = this.cache.get(id) ?? await this.sales.get(id);
+    if (!sale) throw new AppError("SALE_NOT_FOUND");
+    const [counts, remaining] = await Promise.all([
+      this.orders.counts(id),
+      this.gate.readStock(id),
+    ]);
+    return { sale, ...counts, remaining };
+  }
+}

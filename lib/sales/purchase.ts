@@ -1,0 +1,101 @@
+import { uuidv7 } from "uuidv7";
+import { withDeadline } from "../deadline.ts";
+import type { Gate } from "../gate/gate.ts";
+import type { Order } from "../orders/order.ts";
+import type { Reconciler } from "../orders/reconciler.ts";
+import type { OrderWriter } from "../orders/writer.ts";
+import type { SaleCache } from "./cache.ts";
+import type { SaleStatus } from "./sale.ts";
+
+/** Every way a purchase attempt ends; only faults (Redis down) throw. */
+export type PurchaseOutcome =
+  | { result: "SUCCESS"; order: Order; remainingStock: number }
+  | { result: "PENDING"; order: Order; remainingStock: number }
+  | { result: "ALREADY_PURCHASED"; order: Order }
+  | { result: "SOLD_OUT"; remainingStock: number }
+  | { result: "SALE_NOT_ACTIVE"; status: SaleStatus }
+  | { result: "SALE_NOT_FOUND" }
+  | { result: "OVER_LIMIT"; limit: number }
+  | { result: "REBUILDING" };
+
+export class PurchaseService {
+  constructor(
+    private readonly cache: SaleCache,
+    private readonly gate: Gate,
+    private readonly writer: OrderWriter,
+    private readonly reconciler: Reconciler,
+    private readonly commitTimeoutMs: number,
+  ) {}
+
+  async purchase(saleId: number, userId: string, quantity: number): Promise<PurchaseOutcome> {
+    const sale = this.cache.get(saleId);
+    if (!sale) return { result: "SALE_NOT_FOUND" };
+    if (quantity > sale.perUserLimit) return { result: "OVER_LIMIT", limit: sale.perUserLimit };
+    if (this.cache.isSoldOut(saleId)) return { result: "SOLD_OUT", remainingStock: 0 };
+
+    const orderId = uuidv7();
+    const r = await this.gate.reserve(saleId, userId, orderId, quantity);
+    switch (r.code) {
+      case "RESERVED":
+        return await this.commit({
+          id: orderId,
+          saleId,
+          userId,
+          quantity,
+          createdAtMs: r.createdAtMs,
+          outboxId: r.outboxId,
+        }, r.remaining);
+      case "ALREADY_PURCHASED":
+        return {
+          result: "ALREADY_PURCHASED",
+          order: {
+            id: r.buyer.orderId,
+            saleId,
+            userId,
+            quantity: r.buyer.quantity,
+            status: "confirmed",
+            createdAt: new Date(r.buyer.createdAtMs),
+          },
+        };
+      case "SOLD_OUT":
+        // Only an empty stock marks the sale sold out here: a request for 3 when 1 is left is
+        // refused, but the last item must still sell.
+        if (r.remaining === 0) this.cache.markSoldOut(saleId);
+        return { result: "SOLD_OUT", remainingStock: r.remaining };
+      case "NOT_STARTED":
+        return { result: "SALE_NOT_ACTIVE", status: "UPCOMING" };
+      case "ENDED":
+        return { result: "SALE_NOT_ACTIVE", status: "ENDED" };
+      case "OVER_LIMIT":
+        return { result: "OVER_LIMIT", limit: r.limit };
+      case "NOT_READY":
+        this.reconciler.ensure(saleId);
+        return { result: "REBUILDING" };
+    }
+  }
+
+  private async commit(
+    pending: Parameters<OrderWriter["write"]>[0],
+    remaining: number,
+  ): Promise<PurchaseOutcome> {
+    const order: Order = {
+      id: pending.id,
+      saleId: pending.saleId,
+      userId: pending.userId,
+      quantity: pending.quantity,
+      status: "pending",
+      createdAt: new Date(pending.createdAtMs),
+    };
+    // A write that fails or outlasts the deadline leaves the reservation in the outbox, where the
+    // sweeper commits it later: the shopper is told "pending", never "sold out".
+    const written = this.writer.write(pending).catch(() => "FAILED" as const);
+    const settled = await withDeadline(written, this.commitTimeoutMs);
+    if (settled === "TIMEOUT" || settled === "FAILED") {
+      return { result: "PENDING", order, remainingStock: remaining };
+    }
+    if (settled.kind === "CONFLICT") {
+      return { result: "ALREADY_PURCHASED", order: settled.existing };
+    }
+    return { result: "SUCCESS", order: settled.order, remainingStock: remaining };
+  }
+}

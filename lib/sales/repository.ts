@@ -1,0 +1,80 @@
+import type { Sql } from "../db.ts";
+import { loadQueries } from "../sql.ts";
+import { type Sale, saleFromRow, type SaleRow } from "./sale.ts";
+
+const Q = await loadQueries(
+  new URL("./sales.sql", import.meta.url),
+  [
+    "list",
+    "get",
+    "insert",
+    "getForUpdate",
+    "update",
+  ] as const,
+);
+
+export interface NewSale {
+  name: string;
+  description: string;
+  totalStock: number;
+  perUserLimit: number;
+  startTime: Date;
+  endTime: Date;
+}
+
+export type SaleChanges = { [K in keyof NewSale]?: NewSale[K] | undefined };
+
+export class SaleRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async list(): Promise<Sale[]> {
+    return (await this.sql.unsafe<SaleRow[]>(Q.list)).map(saleFromRow);
+  }
+
+  async get(id: number): Promise<Sale | null> {
+    const [row] = await this.sql.unsafe<SaleRow[]>(Q.get, [id]);
+    return row ? saleFromRow(row) : null;
+  }
+
+  async insert(s: NewSale): Promise<Sale> {
+    const [row] = await this.sql.unsafe<SaleRow[]>(Q.insert, [
+      s.name,
+      s.description,
+      s.totalStock,
+      s.perUserLimit,
+      s.startTime,
+      s.endTime,
+    ]);
+    return saleFromRow(row!);
+  }
+
+  /**
+   * Updates a sale inside a transaction and lets `apply` (the live Redis state) accept or refuse
+   * the new version before it commits: a refusal throws and nothing is written.
+   */
+  async update(
+    id: number,
+    changes: SaleChanges,
+    apply: (before: Sale, after: Sale) => Promise<void>,
+  ): Promise<Sale | null> {
+    return await this.sql.begin(async (tx) => {
+      const [row] = await tx.unsafe<SaleRow[]>(Q.getForUpdate, [id]);
+      if (!row) return null;
+      const before = saleFromRow(row);
+      const defined = Object.entries(changes).filter(([, v]) => v !== undefined);
+      const next: Sale = { ...before, ...Object.fromEntries(defined) };
+      const [updated] = await tx.unsafe<SaleRow[]>(Q.update, [
+        id,
+        next.name,
+        next.description,
+        next.totalStock,
+        next.perUserLimit,
+        next.startTime,
+        next.endTime,
+      ]);
+      const after = saleFromRow(updated!);
+      await apply(before, after);
+      return after;
+    });
+  }
+}

@@ -1,0 +1,11 @@
+import { type Handlers, json, readJson } from "../../../../lib/http.ts";
+import { createSaleInput } from "../../../../lib/sales/input.ts";
+import { saleJson } from "../../../../lib/sales/sale.ts";
+
+export const handler: Handlers = {
+  async POST(ctx) {
+    const input = await readJson(ctx, createSaleInput);
+    const sale = await ctx.state.admin.create(input);
+    return json(saleJson(sale, sale.totalStock, Date.now()), 201);
+  },
+};

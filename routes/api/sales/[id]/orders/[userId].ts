@@ -1,0 +1,20 @@
+import { AppError } from "../../../../../lib/errors.ts";
+import {
+  type Handlers,
+  idParam,
+  json,
+  parseParams,
+  userIdSchema,
+} from "../../../../../lib/http.ts";
+import { orderJson } from "../../../../../lib/orders/order.ts";
+
+export const handler: Handlers = {
+  async GET(ctx) {
+    const saleId = parseParams(idParam, ctx.params.id);
+    const userId = parseParams(userIdSchema, ctx.params.userId);
+    if (!ctx.state.cache.get(saleId)) throw new AppError("SALE_NOT_FOUND");
+    const order = await ctx.state.orders.byShopper(saleId, userId);
+    if (!order) throw new AppError("ORDER_NOT_FOUND");
+    return json({ order: orderJson(order) });
+  },
+};

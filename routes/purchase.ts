@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { type Handlers, json, readJson, userIdSchema } from "../lib/http.ts";
+import { purchaseAnswer, SEED_STATUS } from "../lib/sales/outcome.ts";
+
+/** The original platform's `POST /purchase {userId, saleId?}`: sale 1 unless told, 200 on SUCCESS. */
+const body = z.strictObject({
+  userId: userIdSchema,
+  saleId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1),
+  quantity: z.number().int().min(1).max(1000).default(1),
+});
+
+export const handler: Handlers = {
+  async POST(ctx) {
+    const { userId, saleId, quantity } = await readJson(ctx, body);
+    const started = performance.now();
+    const outcome = await ctx.state.purchases.purchase(saleId, userId, quantity);
+    ctx.state.metrics.recordPurchase(saleId, outcome.result, performance.now() - started);
+    const { status, body: answer } = purchaseAnswer(outcome, SEED_STATUS);
+    return json(answer, status);
+  },
+};

@@ -1,0 +1,11 @@
+import { type Handlers, json, parseParams, userIdSchema } from "../../lib/http.ts";
+import { orderJson } from "../../lib/orders/order.ts";
+import { seedSaleId } from "../_seed.ts";
+
+export const handler: Handlers = {
+  async GET(ctx) {
+    const userId = parseParams(userIdSchema, ctx.params.userId);
+    const order = await ctx.state.orders.byShopper(seedSaleId(ctx), userId);
+    return json(order ? { purchased: true, order: orderJson(order) } : { purchased: false });
+  },
+};
