@@ -1,0 +1,112 @@
+import { ADMIN_TOKEN } from "./env.ts";
+
+export interface Answer {
+  status: number;
+  // deno-lint-ignore no-explicit-any
+  body: any;
+}
+
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const res = await fetch(
+    base + path,
+    body === undefined ? { method, headers } : {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    },
+  );
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch { /* not JSON: kept as text, which the tests then reject */ }
+  return { status: res.status, body: parsed };
+}
+
+export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+export interface SaleInput {
+  name?: string;
+  totalStock: number;
+  perUserLimit?: number;
+  startTime?: string;
+  endTime?: string;
+}
+
+/** Creates a sale through the admin API, live from a minute ago for an hour unless told. */
+export async function createSale(base: string, input: SaleInput): Promise<number> {
+  const now = Date.now();
+  const res = await call(base, "POST", "/api/admin/sales", {
+    name: input.name ?? "Test sale",
+    totalStock: input.totalStock,
+    perUserLimit: input.perUserLimit ?? 1,
+    startTime: input.startTime ?? new Date(now - 60_000).toISOString(),
+    endTime: input.endTime ?? new Date(now + 3_600_000).toISOString(),
+  }, admin);
+  if (res.status !== 201) throw new Error(`create sale: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+/** One purchase attempt as the client saw it; `status` 0 means no answer (reset, refused). */
+export interface Attempt {
+  userId: string;
+  status: number;
+  result: string | null;
+  orderId: string | null;
+}
+
+export async function purchase(
+  base: string,
+  saleId: number,
+  userId: string,
+  quantity = 1,
+): Promise<Attempt> {
+  try {
+    const res = await call(base, "POST", `/api/sales/${saleId}/purchase`, { userId, quantity });
+    return {
+      userId,
+      status: res.status,
+      result: res.body?.result ?? res.body?.error?.code ?? null,
+      orderId: res.body?.order?.id ?? null,
+    };
+  } catch {
+    return { userId, status: 0, result: null, orderId: null };
+  }
+}
+
+/** Runs `count` tasks, `concurrency` at a time, and returns their results in order. */
+export async function pool<T>(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}
+
+export function countBy<T>(
+  items: T[],
+  key: (t: T) => string | number | null,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const k = String(key(item));
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
