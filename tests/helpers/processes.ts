@@ -1,0 +1,116 @@
+import { freePort } from "./env.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+async function waitForLine(
+  stream: ReadableStream<Uint8Array>,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<void> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const timer = setTimeout(() => reader.cancel(), timeoutMs);
+  try {
+    while (!pattern.test(seen)) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`process ended before printing ${pattern}: ${seen}`);
+      seen += value;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  // Keep draining so the child never blocks on a full pipe.
+  (async () => {
+    try {
+      while (!(await reader.read()).done) { /* discard */ }
+    } catch { /* the process was killed */ }
+  })();
+}
+
+/** A redis-server of the test's own on a free port: the one a fault test may kill or flush. */
+export class RedisServer {
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    private child: Deno.ChildProcess,
+    private readonly args: string[],
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(extraArgs: string[] = ["--save", "", "--appendonly", "no"]) {
+    const port = freePort();
+    const dir = await Deno.makeTempDir({ prefix: "fs-redis-" });
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, ...extraArgs];
+    const server = new RedisServer(port, dir, RedisServer.spawn(args), args);
+    await server.ready();
+    return server;
+  }
+
+  private static spawn(args: string[]): Deno.ChildProcess {
+    return new Deno.Command("redis-server", { args, stdout: "piped", stderr: "null" }).spawn();
+  }
+
+  private async ready(): Promise<void> {
+    await waitForLine(this.child.stdout, /Ready to accept connections/, 10_000);
+  }
+
+  /** `kill -9`, then (optionally) start again on the same port with the same files. */
+  async kill(): Promise<void> {
+    this.child.kill("SIGKILL");
+    await this.child.status;
+  }
+
+  async restart(): Promise<void> {
+    this.child = RedisServer.spawn(this.args);
+    await this.ready();
+  }
+
+  async stop(): Promise<void> {
+    try {
+      this.child.kill("SIGKILL");
+      await this.child.status;
+    } catch { /* already gone */ }
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The real server (`main.ts`) as a child process of the test, so the test can `kill -9` it. */
+export class ServerProcess {
+  private child: Deno.ChildProcess | undefined;
+  readonly port = freePort();
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--unstable-net", "-A", "main.ts"],
+      cwd: ROOT,
+      env: { ...this.env, PORT: String(this.port) },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await waitForLine(this.child.stdout, /listening on/, 30_000);
+    // stderr is drained too, so a chatty child never stalls.
+    this.child.stderr.pipeTo(new WritableStream()).catch(() => {});
+  }
+
+  async signal(signal: Deno.Signal): Promise<Deno.CommandStatus> {
+    this.child!.kill(signal);
+    return await this.child!.status;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child) return;
+    try {
+      this.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await this.child.status;
+  }
+}
