@@ -61,12 +61,24 @@ Deno.test("reconcile repairs drifted stock and reports it", async () => {
     const keys = app.platform.gate.keys(saleId);
     await direct.set(keys.stock, "999");
     const auth = { authorization: "Bearer test-admin-token-0123456789" };
-    const res = await call(app.url, "POST", `/api/admin/sales/${saleId}/reconcile`, undefined, auth);
+    const res = await call(
+      app.url,
+      "POST",
+      `/api/admin/sales/${saleId}/reconcile`,
+      undefined,
+      auth,
+    );
     assertEquals(res.status, 200);
     assertEquals(res.body.drift.stockBefore, 999);
     assertEquals(res.body.drift.stockAfter, 15);
     assertEquals(res.body.drift.repaired, true);
-    const clean = await call(app.url, "POST", `/api/admin/sales/${saleId}/reconcile`, undefined, auth);
+    const clean = await call(
+      app.url,
+      "POST",
+      `/api/admin/sales/${saleId}/reconcile`,
+      undefined,
+      auth,
+    );
     assertEquals([clean.body.drift.repaired, clean.body.drift.stockAfter], [false, 15]);
   } finally {
     direct.disconnect();

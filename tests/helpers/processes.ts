@@ -80,9 +80,9 @@ export class RedisServer {
 /** The real server (`main.ts`) as a child process of the test, so the test can `kill -9` it. */
 export class ServerProcess {
   private child: Deno.ChildProcess | undefined;
-  readonly port = freePort();
 
-  constructor(private readonly env: Record<string, string>) {}
+  /** Processes given the same `port` share it (SO_REUSEPORT), as in a multi-process deployment. */
+  constructor(private readonly env: Record<string, string>, readonly port = freePort()) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;

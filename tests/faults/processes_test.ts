@@ -1,0 +1,105 @@
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { deleteKeys } from "../helpers/app.ts";
+import { type Attempt, countBy, createSale, pool, purchase } from "../helpers/client.ts";
+import { connectDb, type Sql } from "../../lib/db.ts";
+import {
+  ADMIN_TOKEN,
+  createTestDatabase,
+  REDIS_URL,
+  type TestDatabase,
+  testPrefix,
+} from "../helpers/env.ts";
+import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { ServerProcess } from "../helpers/processes.ts";
+
+interface Fixture {
+  db: TestDatabase;
+  sql: Sql;
+  prefix: string;
+  env: Record<string, string>;
+}
+
+async function fixture(): Promise<Fixture> {
+  const db = await createTestDatabase();
+  const prefix = testPrefix();
+  return {
+    db,
+    prefix,
+    sql: connectDb(db.url, { max: 2 }),
+    env: {
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      ADMIN_TOKEN,
+      OUTBOX_MIN_AGE_MS: "1000",
+      SWEEP_INTERVAL_MS: "200",
+    },
+  };
+}
+
+async function cleanup(f: Fixture, servers: ServerProcess[]): Promise<void> {
+  await Promise.all(servers.map((s) => s.stop()));
+  await f.sql.end();
+  await f.db.drop();
+  await deleteKeys(REDIS_URL, f.prefix);
+}
+
+Deno.test("three server processes on one port sell exactly the stock", async () => {
+  const f = await fixture();
+  const first = new ServerProcess(f.env);
+  const servers = [
+    first,
+    new ServerProcess(f.env, first.port),
+    new ServerProcess(f.env, first.port),
+  ];
+  try {
+    await Promise.all(servers.map((s) => s.start()));
+    const saleId = await createSale(first.url, { totalStock: 150 });
+    // Another process learns of the new sale through the change channel, not a restart.
+    await new Promise((r) => setTimeout(r, 200));
+    const attempts = await pool(2000, 200, (i) => purchase(first.url, saleId, `mp-${i % 1800}`));
+    const outcomes = countBy(attempts, (a) => a.result);
+    assertEquals(outcomes.SUCCESS, 150);
+    assertEquals((outcomes.SOLD_OUT ?? 0) + (outcomes.ALREADY_PURCHASED ?? 0), 1850);
+    const state = await settle(f.sql, REDIS_URL, f.prefix, saleId);
+    assertEquals([state.sold, state.remaining], [150, 0]);
+    assertEquals(await breaches(f.sql, state, saleId, attempts), NO_BREACHES);
+  } finally {
+    await cleanup(f, servers);
+  }
+});
+
+Deno.test("SIGTERM mid-rush: in-flight purchases finish, the process exits 0, nothing is lost", async () => {
+  const f = await fixture();
+  const server = new ServerProcess(f.env);
+  try {
+    await server.start();
+    const saleId = await createSale(server.url, { totalStock: 500 });
+    let successes = 0;
+    const stopping = (async () => {
+      while (successes < 50) await new Promise((r) => setTimeout(r, 5));
+      return await server.signal("SIGTERM");
+    })();
+    const attempts: Attempt[] = await pool(1500, 100, async (i) => {
+      const a = await purchase(server.url, saleId, `term-${i}`);
+      if (a.result === "SUCCESS") successes++;
+      return a;
+    });
+    const status = await stopping;
+    assertEquals(status.code, 0);
+    assert(attempts.some((a) => a.status === 0), "requests after the stop were refused");
+    assertEquals(attempts.filter((a) => a.status >= 500).length, 0);
+
+    // No server runs now: PostgreSQL must already hold every acknowledged order.
+    const rows = await f.sql`SELECT id FROM orders WHERE sale_id = ${saleId}`;
+    const ids = new Set(rows.map((r) => r.id));
+    const acked = attempts.filter((a) => a.result === "SUCCESS");
+    assertEquals(acked.filter((a) => !ids.has(a.orderId)).length, 0);
+
+    await server.start(); // settles anything reserved but unanswered
+    const state = await settle(f.sql, REDIS_URL, f.prefix, saleId);
+    assertEquals(await breaches(f.sql, state, saleId, attempts), NO_BREACHES);
+  } finally {
+    await cleanup(f, [server]);
+  }
+});
