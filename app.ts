@@ -10,6 +10,7 @@ import * as adminSaleReset from "./routes/api/admin/sales/[id]/reset.ts";
 import * as adminSaleStats from "./routes/api/admin/sales/[id]/stats.ts";
 import * as adminSales from "./routes/api/admin/sales/index.ts";
 import * as sale from "./routes/api/sales/[id].ts";
+import * as saleEvents from "./routes/api/sales/[id]/events.ts";
 import * as saleOrder from "./routes/api/sales/[id]/orders/[userId].ts";
 import * as salePurchase from "./routes/api/sales/[id]/purchase.ts";
 import * as sales from "./routes/api/sales/index.ts";
@@ -36,6 +37,7 @@ const ROUTES: Route[] = [
   { path: "/api/sales", handler: sales.handler },
   { path: "/api/sales/:id", handler: sale.handler },
   { path: "/api/sales/:id/purchase", handler: salePurchase.handler },
+  { path: "/api/sales/:id/events", handler: saleEvents.handler },
   { path: "/api/sales/:id/orders/:userId", handler: saleOrder.handler },
   { path: "/api/admin/sales", handler: adminSales.handler, admin: true },
   { path: "/api/admin/sales/:id", handler: adminSale.handler, admin: true },

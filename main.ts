@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     // Stop accepting, let in-flight requests finish, flush the group commit, close connections.
+    platform.live.stop(); // open event streams would hold the shutdown forever
     await server.shutdown();
     await platform.close();
     Deno.exit(0);

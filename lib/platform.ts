@@ -14,6 +14,7 @@ import { connectTcp } from "./redis/tcp.ts";
 import { SaleAdmin } from "./sales/admin.ts";
 import { SaleCache } from "./sales/cache.ts";
 import { Catalog } from "./sales/catalog.ts";
+import { LiveFeed } from "./sales/live.ts";
 import { PurchaseService } from "./sales/purchase.ts";
 import { SaleRepository } from "./sales/repository.ts";
 
@@ -32,6 +33,7 @@ export interface Platform {
   sweeper: OutboxSweeper;
   reconciler: Reconciler;
   metrics: Metrics;
+  live: LiveFeed;
   close(): Promise<void>;
 }
 
@@ -88,6 +90,8 @@ export async function openPlatform(config: Config): Promise<Platform> {
   const purchases = new PurchaseService(cache, gate, writer, reconciler, config.COMMIT_TIMEOUT_MS);
   const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler);
   const catalog = new Catalog(cache, gate, orders);
+  // 250 ms: at most four updates a second per stream (DESIGN §5).
+  const live = new LiveFeed(gate, cache, 250);
 
   await cache.start();
   // Sales whose Redis state is missing (first start, or Redis lost its data) are rebuilt now.
@@ -112,7 +116,9 @@ export async function openPlatform(config: Config): Promise<Platform> {
     sweeper,
     reconciler,
     metrics: new Metrics(),
+    live,
     async close() {
+      live.stop();
       await sweeper.stop();
       await writer.drain();
       await cache.stop();

@@ -2,7 +2,7 @@ import type { Handlers } from "../lib/http.ts";
 
 export const handler: Handlers = {
   GET(ctx) {
-    const { writer, sweeper, metrics } = ctx.state;
+    const { writer, sweeper, metrics, live } = ctx.state;
     const text = metrics.render({
       flashsale_commit_batches_total: writer.stats.batches,
       flashsale_commit_rows_total: writer.stats.rows,
@@ -10,6 +10,7 @@ export const handler: Handlers = {
       flashsale_commit_last_batch_seconds: writer.stats.lastBatchMs / 1000,
       flashsale_outbox_swept_total: sweeper.stats.swept,
       flashsale_outbox_sweep_failures_total: sweeper.stats.failures,
+      flashsale_sse_clients: live.clients,
     });
     return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4" } });
   },
