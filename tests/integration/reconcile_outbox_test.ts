@@ -19,7 +19,13 @@ Deno.test("reconcile while reservations are not yet in PostgreSQL never sells th
     assertEquals(before?.n, 0, "the held writer has written nothing yet");
 
     const auth = { authorization: "Bearer test-admin-token-0123456789" };
-    const res = await call(app.url, "POST", `/api/admin/sales/${saleId}/reconcile`, undefined, auth);
+    const res = await call(
+      app.url,
+      "POST",
+      `/api/admin/sales/${saleId}/reconcile`,
+      undefined,
+      auth,
+    );
     assertEquals(res.status, 200);
     // Counting PostgreSQL first would have said 10 left; draining first keeps it at 4.
     assertEquals([res.body.drift.outboxDrained, res.body.drift.stockAfter], [6, 4]);
