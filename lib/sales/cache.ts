@@ -79,6 +79,10 @@ export class SaleCache {
 
   private async refresh(): Promise<void> {
     const sales = await this.repo.list();
-    this.sales = new Map(sales.map((s) => [s.id, s]));
+    // A change this process made while the list was read is newer than the list: keep it.
+    this.sales = new Map(sales.map((s) => {
+      const held = this.sales.get(s.id);
+      return [s.id, held && held.updatedAt > s.updatedAt ? held : s];
+    }));
   }
 }

@@ -1,0 +1,75 @@
+/**
+ * A TCP proxy between the server and a backing service, for fault tests. `pause()` holds every
+ * byte in both directions (a network partition: connections stay open, nothing arrives) until
+ * `resume()`; `reset()` cuts every open connection.
+ */
+export class FaultProxy {
+  private paused: PromiseWithResolvers<void> | null = null;
+  private conns = new Set<Deno.Conn>();
+  private readonly listener: Deno.Listener;
+
+  constructor(private readonly targetPort: number) {
+    this.listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.accept();
+  }
+
+  get port(): number {
+    return (this.listener.addr as Deno.NetAddr).port;
+  }
+
+  pause(): void {
+    this.paused ??= Promise.withResolvers<void>();
+  }
+
+  resume(): void {
+    this.paused?.resolve();
+    this.paused = null;
+  }
+
+  reset(): void {
+    for (const c of this.conns) {
+      try {
+        c.close();
+      } catch { /* already closed */ }
+    }
+    this.conns.clear();
+  }
+
+  close(): void {
+    this.resume();
+    this.listener.close();
+    this.reset();
+  }
+
+  private async accept(): Promise<void> {
+    try {
+      for await (const client of this.listener) {
+        this.connect(client).catch(() => {});
+      }
+    } catch { /* listener closed */ }
+  }
+
+  private async connect(client: Deno.Conn): Promise<void> {
+    const upstream = await Deno.connect({ hostname: "127.0.0.1", port: this.targetPort });
+    this.conns.add(client);
+    this.conns.add(upstream);
+    await Promise.allSettled([this.pump(client, upstream), this.pump(upstream, client)]);
+    for (const c of [client, upstream]) {
+      this.conns.delete(c);
+      try {
+        c.close();
+      } catch { /* already closed */ }
+    }
+  }
+
+  private async pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+    const buffer = new Uint8Array(64 * 1024);
+    for (;;) {
+      const n = await from.read(buffer);
+      if (n === null) return;
+      while (this.paused) await this.paused.promise;
+      let written = 0;
+      while (written < n) written += await to.write(buffer.subarray(written, n));
+    }
+  }
+}
