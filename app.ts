@@ -69,6 +69,7 @@ export function buildApp(platform: Platform): Hono {
   const app = new Hono();
 
   for (const route of ROUTES) {
+    const methods = Object.keys(route.handler);
     for (const [method, handle] of Object.entries(route.handler)) {
       app.on(method, route.path, async (c) => {
         const req = c.req.raw;
@@ -76,6 +77,10 @@ export function buildApp(platform: Platform): Hono {
         return await handle({ req, url: new URL(req.url), params: c.req.param(), state: platform });
       });
     }
+    app.all(
+      route.path,
+      () => json(errorBody("METHOD_NOT_ALLOWED"), 405, { allow: methods.join(", ") }),
+    );
   }
 
   app.notFound(() => json(errorBody("NOT_FOUND"), 404));

@@ -23,7 +23,12 @@ export const ERRORS = {
     status: 503,
     message: "The sale is being restored; retry in a moment.",
   },
-  UNAVAILABLE: { status: 503, message: "A backing service is unavailable; retry in a moment." },
+  UNAVAILABLE: {
+    status: 503,
+    // A purchase that met this may or may not have reserved: a retry tells, and never buys twice.
+    message: "A backing service did not answer; retry in a moment (a retried purchase never " +
+      "makes a second order).",
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

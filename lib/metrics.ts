@@ -45,7 +45,8 @@ export class Metrics {
     return Object.fromEntries(this.outcomes.get(saleId) ?? []);
   }
 
-  render(gauges: Record<string, number>): string {
+  /** `values`: further counters (names ending in `_total`) and gauges. */
+  render(values: Record<string, number>): string {
     const lines = [
       "# HELP flashsale_purchases_total Purchase attempts by sale and result (this process).",
       "# TYPE flashsale_purchases_total counter",
@@ -60,8 +61,11 @@ export class Metrics {
       "# TYPE flashsale_purchase_duration_seconds histogram",
       ...this.purchaseLatency.lines("flashsale_purchase_duration_seconds"),
     );
-    for (const [name, value] of Object.entries(gauges)) {
-      lines.push(`# TYPE ${name} gauge`, `${name} ${value}`);
+    for (const [name, value] of Object.entries(values)) {
+      lines.push(
+        `# TYPE ${name} ${name.endsWith("_total") ? "counter" : "gauge"}`,
+        `${name} ${value}`,
+      );
     }
     return lines.join("\n") + "\n";
   }

@@ -87,7 +87,15 @@ export async function openPlatform(config: Config): Promise<Platform> {
     intervalMs: config.SWEEP_INTERVAL_MS,
   });
   const reconciler = new Reconciler(gate, orders, sweeper, (id) => salesRepo.get(id), notify);
-  const purchases = new PurchaseService(cache, gate, writer, reconciler, config.COMMIT_TIMEOUT_MS);
+  const metrics = new Metrics();
+  const purchases = new PurchaseService(
+    cache,
+    gate,
+    writer,
+    reconciler,
+    config.COMMIT_TIMEOUT_MS,
+    metrics,
+  );
   const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler);
   const catalog = new Catalog(cache, gate, orders);
   // 250 ms: at most four updates a second per stream (DESIGN §5).
@@ -115,7 +123,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     writer,
     sweeper,
     reconciler,
-    metrics: new Metrics(),
+    metrics,
     live,
     async close() {
       live.stop();

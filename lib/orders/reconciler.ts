@@ -1,3 +1,4 @@
+import { AppError } from "../errors.ts";
 import type { BuyerRecord, Gate, HoldSnapshot } from "../gate/gate.ts";
 import type { Sale } from "../sales/sale.ts";
 import { settingsOf } from "../sales/sale.ts";
@@ -18,12 +19,6 @@ export interface Drift {
   buyersAfter: number;
   sold: number;
   repaired: boolean;
-}
-
-export class RebuildBusyError extends Error {
-  constructor(saleId: number) {
-    super(`sale ${saleId} is being rebuilt by another process`);
-  }
 }
 
 /**
@@ -89,7 +84,9 @@ export class Reconciler {
     if (!sale) throw new Error(`sale ${saleId} does not exist`);
     const token = crypto.randomUUID();
     const snapshot = await this.gate.hold(saleId, token, LOCK_MS);
-    if (!snapshot) throw new RebuildBusyError(saleId);
+    if (!snapshot) {
+      throw new AppError("SALE_REBUILDING", `Sale ${saleId} is being rebuilt by another process.`);
+    }
     try {
       const drift = await work(sale, snapshot, token);
       this.onRebuilt(saleId);

@@ -3,18 +3,28 @@ import { z } from "zod";
 /** What an admin may send to create or change a sale (DESIGN §5), shared by the API and pages. */
 const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
-export const createSaleInput = z.strictObject({
+const fields = {
   name: z.string().trim().min(1).max(200),
-  description: z.string().max(2000).default(""),
+  description: z.string().max(2000),
   totalStock: z.number().int().min(0).max(10_000_000),
-  perUserLimit: z.number().int().min(1).max(1000).default(1),
+  perUserLimit: z.number().int().min(1).max(1000),
   startTime: time,
   endTime: time,
+};
+
+export const createSaleInput = z.strictObject({
+  ...fields,
+  description: fields.description.default(""),
+  perUserLimit: fields.perUserLimit.default(1),
 });
 
-export const updateSaleInput = createSaleInput.partial().strict().refine(
-  (v) => Object.keys(v).length > 0,
+/** A change names only what changes: no defaults here, or a PATCH would reset other fields. */
+export const updateSaleInput = z.strictObject(fields).partial().refine(
+  (v) => Object.values(v).some((x) => x !== undefined),
   "at least one field is required",
 );
 
-export const saleTimesInput = z.strictObject({ startTime: time, endTime: time });
+export const saleTimesInput = z.strictObject({
+  startTime: fields.startTime,
+  endTime: fields.endTime,
+});

@@ -1,5 +1,6 @@
 import { uuidv7 } from "uuidv7";
 import { withDeadline } from "../deadline.ts";
+import type { Metrics } from "../metrics.ts";
 import type { Gate } from "../gate/gate.ts";
 import type { Order } from "../orders/order.ts";
 import type { Reconciler } from "../orders/reconciler.ts";
@@ -25,9 +26,23 @@ export class PurchaseService {
     private readonly writer: OrderWriter,
     private readonly reconciler: Reconciler,
     private readonly commitTimeoutMs: number,
+    private readonly metrics: Metrics,
   ) {}
 
+  /** Decides one attempt and counts its outcome, under the code the API answers with. */
   async purchase(saleId: number, userId: string, quantity: number): Promise<PurchaseOutcome> {
+    const started = performance.now();
+    const outcome = await this.decide(saleId, userId, quantity);
+    const code = outcome.result === "OVER_LIMIT"
+      ? "QUANTITY_OVER_LIMIT"
+      : outcome.result === "REBUILDING"
+      ? "SALE_REBUILDING"
+      : outcome.result;
+    this.metrics.recordPurchase(saleId, code, performance.now() - started);
+    return outcome;
+  }
+
+  private async decide(saleId: number, userId: string, quantity: number): Promise<PurchaseOutcome> {
     const sale = this.cache.get(saleId);
     if (!sale) return { result: "SALE_NOT_FOUND" };
     if (quantity > sale.perUserLimit) return { result: "OVER_LIMIT", limit: sale.perUserLimit };

@@ -12,6 +12,7 @@ export const handler: Handlers = {
     if (!first) throw new AppError("SALE_NOT_FOUND");
     const encoder = new TextEncoder();
     let close = () => {};
+    let lastSent = `${first.remainingStock}/${first.status}`;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         const send = (text: string) => {
@@ -24,7 +25,13 @@ export const handler: Handlers = {
         send(`retry: 2000\nevent: sale\ndata: ${JSON.stringify(first)}\n\n`);
         const unsubscribe = live.subscribe(
           saleId,
-          (u) => send(`event: sale\ndata: ${JSON.stringify(u)}\n\n`),
+          (u) => {
+            // The feed tells of changes since its last tick; this stream may have sent them.
+            const key = `${u.remainingStock}/${u.status}`;
+            if (key === lastSent) return;
+            lastSent = key;
+            send(`event: sale\ndata: ${JSON.stringify(u)}\n\n`);
+          },
           () => {
             close();
             try {

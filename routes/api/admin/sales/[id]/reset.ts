@@ -7,7 +7,9 @@ export const handler: Handlers = {
   async POST(ctx) {
     const id = parseParams(idParam, ctx.params.id);
     // The body is optional: a bare POST resets to the sale's current total.
-    const { totalStock } = ctx.req.body === null ? {} : await readJson(ctx, body);
+    const bare = (ctx.req.headers.get("content-length") ?? "0") === "0" &&
+      !ctx.req.headers.has("transfer-encoding");
+    const { totalStock } = bare ? {} : await readJson(ctx, body);
     return json({ reset: await ctx.state.admin.reset(id, totalStock) });
   },
 };
