@@ -46,6 +46,8 @@ export interface HoldSnapshot {
   stock: number | null;
   buyers: number;
   outbox: number;
+  /** Redis time when purchases stopped: every reservation before it is stamped at or before it. */
+  heldAtMs: number;
 }
 
 const SCRIPT_FILES = ["purchase", "release", "configure", "hold", "rebuild"] as const;
@@ -170,6 +172,7 @@ export class Gate {
       stock: stock < 0 ? null : stock,
       buyers: Number(r[3]),
       outbox: Number(r[4]),
+      heldAtMs: Number(r[5]),
     };
   }
 

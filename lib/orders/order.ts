@@ -21,7 +21,9 @@ export interface PendingOrder {
 /** What PostgreSQL says of a pending order once a write has settled it. */
 export type Settled =
   | { kind: "COMMITTED"; order: Order }
-  | { kind: "CONFLICT"; existing: Order };
+  | { kind: "CONFLICT"; existing: Order }
+  /** Reserved before the sale was reset (or for a sale that is gone): never to be written. */
+  | { kind: "VOIDED" };
 
 export interface OrderRow {
   id: string;

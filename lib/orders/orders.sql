@@ -1,22 +1,32 @@
 -- name: insertBatch
 -- One statement per batch: insert what is new, and in the same round trip report, for every
--- requested row, whether it went in or which order the shopper already has. A conflicting row
--- committed by another transaction after this statement's snapshot is not visible here (existing_id
--- null, inserted false); the caller looks those few up again.
+-- requested row, whether it went in, was void (made before the sale's last reset, or for a sale
+-- that no longer exists), or which order the shopper already has. A conflicting row committed by
+-- another transaction after this statement's snapshot is not visible here (existing_id null,
+-- inserted false); the caller looks those few up again.
 WITH input AS (
   SELECT *
   FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::int[], $5::text[]::timestamptz[])
     AS t(id, sale_id, user_id, quantity, created_at)
 ),
+sale AS (
+  -- FOR SHARE: a reset (which updates this row) waits for this insert to commit and then deletes
+  -- its rows, or this insert waits for the reset and then reads its reset_at.
+  SELECT id, reset_at FROM sales WHERE id IN (SELECT sale_id FROM input) FOR SHARE
+),
 ins AS (
   INSERT INTO orders (id, sale_id, user_id, quantity, status, created_at)
-  SELECT id, sale_id, user_id, quantity, 'confirmed', created_at FROM input
+  SELECT i.id, i.sale_id, i.user_id, i.quantity, 'confirmed', i.created_at
+  FROM input i JOIN sale s ON s.id = i.sale_id
+  WHERE i.created_at > s.reset_at
   ON CONFLICT DO NOTHING
   RETURNING id
 )
 SELECT i.id AS requested_id, (ins.id IS NOT NULL) AS inserted,
+       (s.id IS NULL OR i.created_at <= s.reset_at) AS voided,
        o.id AS existing_id, o.quantity AS existing_quantity, o.created_at AS existing_created_at
 FROM input i
+LEFT JOIN sale s ON s.id = i.sale_id
 LEFT JOIN ins ON ins.id = i.id
 LEFT JOIN orders o ON o.sale_id = i.sale_id AND o.user_id = i.user_id;
 
@@ -40,6 +50,9 @@ WHERE sale_id = $1 AND user_id = $2;
 SELECT count(*)::int AS orders, coalesce(sum(quantity), 0)::int AS sold
 FROM orders
 WHERE sale_id = $1;
+
+-- name: markReset
+UPDATE sales SET reset_at = $2, updated_at = now() WHERE id = $1;
 
 -- name: deleteBySale
 DELETE FROM orders WHERE sale_id = $1;

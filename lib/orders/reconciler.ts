@@ -46,13 +46,15 @@ export class Reconciler {
   }
 
   /**
-   * Clears a sale: its pending reservations and its orders go, and stock starts again from the
-   * total. Reservations still being written when this runs are counted afterwards from PostgreSQL.
+   * Clears a sale: its orders and pending reservations go, and stock starts again from the total.
+   * Reservations made before the hold are void from here on, so a write still in flight from before
+   * cannot land after the count. (Purchases stay refused until the rebuild, which takes longer than
+   * the millisecond that stamps them, so every later reservation is stamped after the hold.)
    */
   reset(saleId: number): Promise<Drift> {
     return this.once(saleId, async (sale, snapshot, token) => {
+      await this.orders.clearSale(saleId, snapshot.heldAtMs);
       await this.gate.clearOutbox(saleId);
-      await this.orders.deleteBySale(saleId);
       return await this.rebuild(sale, snapshot, token, 0);
     });
   }

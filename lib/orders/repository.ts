@@ -17,6 +17,7 @@ const Q = await loadQueries(
     "bySale",
     "byShopper",
     "countsBySale",
+    "markReset",
     "deleteBySale",
   ] as const,
 );
@@ -24,6 +25,7 @@ const Q = await loadQueries(
 interface BatchRow {
   requested_id: string;
   inserted: boolean;
+  voided: boolean;
   existing_id: string | null;
   existing_quantity: number | null;
   existing_created_at: Date | null;
@@ -48,12 +50,13 @@ export class OrderRepository {
     const byId = new Map(rows.map((r) => [r.requested_id, r]));
     const unseen = batch.filter((p) => {
       const r = byId.get(p.id);
-      return !r || (!r.inserted && r.existing_id === null);
+      return !r || (!r.inserted && !r.voided && r.existing_id === null);
     });
     const late = unseen.length === 0 ? new Map<string, Order>() : await this.byShoppers(unseen);
     return batch.map((p): Settled => {
       const r = byId.get(p.id);
       if (r?.inserted) return { kind: "COMMITTED", order: confirmedOrder(p) };
+      if (r?.voided) return { kind: "VOIDED" };
       const existing = r?.existing_id
         ? {
           ...confirmedOrder(p),
@@ -105,8 +108,14 @@ export class OrderRepository {
     return row ?? { orders: 0, sold: 0 };
   }
 
-  async deleteBySale(saleId: number): Promise<number> {
-    const result = await this.sql.unsafe(Q.deleteBySale, [saleId]);
-    return result.count;
+  /**
+   * Clears a sale's orders and voids every reservation stamped at or before `resetAtMs` (Redis
+   * time), so a write still in flight from before the reset cannot land afterwards.
+   */
+  async clearSale(saleId: number, resetAtMs: number): Promise<number> {
+    return await this.sql.begin(async (tx) => {
+      await tx.unsafe(Q.markReset, [saleId, new Date(resetAtMs).toISOString()]);
+      return (await tx.unsafe(Q.deleteBySale, [saleId])).count;
+    });
   }
 }

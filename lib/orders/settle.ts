@@ -3,8 +3,8 @@ import type { PendingOrder, Settled } from "./order.ts";
 import type { OrderRepository } from "./repository.ts";
 
 /**
- * Brings pending orders into PostgreSQL and makes Redis agree with the result: committed orders
- * leave the outbox; an order PostgreSQL refused because the shopper already has another one gives
+ * Brings pending orders into PostgreSQL and makes Redis agree with the result: committed (and
+ * void) orders leave the outbox; an order PostgreSQL refused because the shopper already has another one gives
  * its stock back (release.lua, once). Used by the group-commit writer, the outbox sweeper and the
  * reconciler alike. Throws when PostgreSQL's answer is unknown: then nothing is released.
  */
@@ -17,14 +17,15 @@ export function makeSettle(
 ): Settle {
   return async (batch) => {
     const settled = await orders.insert(batch);
-    const committedBySale = new Map<number, string[]>();
+    const doneBySale = new Map<number, string[]>();
     const releases: Promise<unknown>[] = [];
     settled.forEach((s, i) => {
       const p = batch[i]!;
-      if (s.kind === "COMMITTED") {
-        const ids = committedBySale.get(p.saleId) ?? [];
+      if (s.kind !== "CONFLICT") {
+        // Committed, or void: either way the entry has nothing left to do.
+        const ids = doneBySale.get(p.saleId) ?? [];
         ids.push(p.outboxId);
-        committedBySale.set(p.saleId, ids);
+        doneBySale.set(p.saleId, ids);
       } else {
         const existing = {
           orderId: s.existing.id,
@@ -41,7 +42,7 @@ export function makeSettle(
     // Redis trouble here loses nothing: the entries stay in the outbox and the sweeper retries.
     await Promise.allSettled([
       ...releases,
-      ...[...committedBySale].map(([saleId, ids]) => gate.trimOutbox(saleId, ids)),
+      ...[...doneBySale].map(([saleId, ids]) => gate.trimOutbox(saleId, ids)),
     ]);
     return settled;
   };

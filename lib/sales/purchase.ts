@@ -108,6 +108,7 @@ export class PurchaseService {
     if (settled === "TIMEOUT" || settled === "FAILED") {
       return { result: "PENDING", order, remainingStock: remaining };
     }
+    if (settled.kind === "VOIDED") return { result: "REBUILDING" }; // the sale was reset meanwhile
     if (settled.kind === "CONFLICT") {
       return { result: "ALREADY_PURCHASED", order: settled.existing };
     }

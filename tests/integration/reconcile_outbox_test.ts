@@ -42,3 +42,32 @@ Deno.test("reconcile while reservations are not yet in PostgreSQL never sells th
     await app.close();
   }
 });
+
+Deno.test("a reset while writes are in flight: the old reservations never land afterwards", async () => {
+  const app = await startTestApp({
+    COMMIT_WINDOW_MS: "600000",
+    COMMIT_TIMEOUT_MS: "200",
+    OUTBOX_MIN_AGE_MS: "600000",
+  });
+  try {
+    const saleId = await createSale(app.url, { totalStock: 10 });
+    const before = await pool(6, 6, (i) => purchase(app.url, saleId, `old-${i}`));
+    assertEquals(countBy(before, (a) => a.result), { PENDING: 6 });
+
+    const auth = { authorization: "Bearer test-admin-token-0123456789" };
+    const reset = await call(app.url, "POST", `/api/admin/sales/${saleId}/reset`, undefined, auth);
+    assertEquals([reset.status, reset.body.reset.stockAfter], [200, 10]);
+
+    const after = await pool(20, 20, (i) => purchase(app.url, saleId, `new-${i}`));
+    assertEquals(countBy(after, (a) => a.result), { PENDING: 10, SOLD_OUT: 10 });
+    // The held writer now flushes both generations: the 6 from before the reset are void.
+    await app.platform.writer.drain();
+
+    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    assertEquals([state.sold, state.orders, state.remaining], [10, 10, 0]);
+    const rows = await app.sql`SELECT user_id FROM orders WHERE sale_id = ${saleId}`;
+    assertEquals(rows.filter((r) => String(r.user_id).startsWith("old-")).length, 0);
+  } finally {
+    await app.close();
+  }
+});
