@@ -1,0 +1,22 @@
+# The flash sale server: Deno 2, dependencies installed and cached at build time, run as `deno`.
+FROM denoland/deno:2.9.6
+
+WORKDIR /app
+# The image's `deno` user owns the app directory: with "nodeModulesDir": "auto" Deno keeps npm
+# packages in /app/node_modules, and the user that installs them is the one that runs the server.
+RUN chown deno:deno /app
+USER deno
+
+# Dependencies first, so this layer is rebuilt only when deno.json or deno.lock change.
+COPY --chown=deno:deno deno.json deno.lock ./
+RUN deno install --frozen
+
+COPY --chown=deno:deno . .
+RUN deno cache main.ts
+
+ENV PORT=8000
+EXPOSE 8000
+
+# The image's entrypoint (tini) forwards SIGTERM; `deno task` passes it on to the server, which
+# stops accepting, finishes in-flight requests, flushes the group commit and exits 0.
+CMD ["deno", "task", "start"]
