@@ -1,0 +1,75 @@
+import { loadConfig } from "../../lib/config.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+
+function failure(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+Deno.test("loadConfig: the documented defaults from an empty environment", () => {
+  const c = loadConfig({});
+  assertEquals(c.PORT, 8000);
+  assertEquals(c.DATABASE_URL, "postgres://postgres@127.0.0.1:5432/flashsale");
+  assertEquals(c.REDIS_URL, "redis://127.0.0.1:6379");
+  assertEquals(c.REDIS_KEY_PREFIX, "fs");
+  assertEquals(c.ADMIN_TOKEN, undefined);
+  assertEquals(c.MAX_BODY_BYTES, 4096);
+  assertEquals(c.DB_POOL_SIZE, 10);
+  assertEquals(c.COMMIT_TIMEOUT_MS, 3000);
+  assertEquals(c.OUTBOX_MIN_AGE_MS, 5000);
+});
+
+Deno.test("loadConfig: an empty ADMIN_TOKEN (an unset compose variable) leaves the admin API closed", () => {
+  assertEquals(loadConfig({ ADMIN_TOKEN: "" }).ADMIN_TOKEN, undefined);
+});
+
+Deno.test("loadConfig: strings are coerced, unknown variables dropped", () => {
+  const c = loadConfig({
+    PORT: "8123",
+    MAX_BODY_BYTES: "65536",
+    ADMIN_TOKEN: "a-token-of-sixteen+",
+    HOME: "/root",
+  });
+  assertEquals([c.PORT, c.MAX_BODY_BYTES, c.ADMIN_TOKEN], [8123, 65536, "a-token-of-sixteen+"]);
+  assert(!("HOME" in c), "unknown variables are not copied");
+});
+
+Deno.test("loadConfig: an invalid PORT is refused with a message naming PORT", () => {
+  for (const port of ["abc", "-1", "65536", "1.5", "80a"]) {
+    const message = failure({ PORT: port });
+    assertMatch(message, /invalid configuration/, port);
+    assertMatch(message, /^\s*PORT: /m, port);
+  }
+});
+
+Deno.test("loadConfig: other invalid values are refused, naming the variable", () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ ADMIN_TOKEN: "short" }, "ADMIN_TOKEN"],
+    [{ REDIS_KEY_PREFIX: "has space" }, "REDIS_KEY_PREFIX"],
+    [{ REDIS_KEY_PREFIX: "x".repeat(33) }, "REDIS_KEY_PREFIX"],
+    [{ DATABASE_URL: "not a url" }, "DATABASE_URL"],
+    [{ MAX_BODY_BYTES: "10" }, "MAX_BODY_BYTES"],
+    [{ DB_POOL_SIZE: "0" }, "DB_POOL_SIZE"],
+    [{ COMMIT_TIMEOUT_MS: "-5" }, "COMMIT_TIMEOUT_MS"],
+  ];
+  for (const [env, name] of cases) {
+    assertMatch(failure(env), new RegExp(`^\\s*${name}: `, "m"), JSON.stringify(env));
+  }
+});
+
+Deno.test("loadConfig: the returned object is frozen", () => {
+  const c = loadConfig({ PORT: "9000" });
+  assert(Object.isFrozen(c), "frozen");
+  let threw = false;
+  try {
+    (c as { PORT: number }).PORT = 1;
+  } catch (error) {
+    threw = error instanceof TypeError;
+  }
+  assert(threw, "assigning to a frozen config throws in strict mode");
+  assertEquals(c.PORT, 9000);
+});

@@ -1,0 +1,58 @@
+import { type Sale, saleJson, saleStatus, settingsOf } from "../../lib/sales/sale.ts";
+import { assertEquals } from "../helpers/assert.ts";
+
+const START = Date.UTC(2030, 0, 1, 12, 0, 0);
+const END = START + 3_600_000;
+
+function sale(): Sale {
+  return {
+    id: 7,
+    name: "Boundaries",
+    description: "d",
+    totalStock: 50,
+    perUserLimit: 2,
+    startTime: new Date(START),
+    endTime: new Date(END),
+    updatedAt: new Date(START - 1000),
+  };
+}
+
+Deno.test("saleStatus: the start is inclusive, the end exclusive", () => {
+  const s = sale();
+  const cases: [number, string][] = [
+    [0, "UPCOMING"],
+    [START - 1, "UPCOMING"],
+    [START, "ACTIVE"],
+    [START + 1, "ACTIVE"],
+    [END - 1, "ACTIVE"],
+    [END, "ENDED"],
+    [END + 1, "ENDED"],
+    [Number.MAX_SAFE_INTEGER, "ENDED"],
+  ];
+  for (const [now, expected] of cases) assertEquals(saleStatus(s, now), expected, `at ${now}`);
+});
+
+Deno.test("saleJson shows the sale as the API contract says", () => {
+  assertEquals(saleJson(sale(), 12, END - 1), {
+    id: 7,
+    name: "Boundaries",
+    description: "d",
+    status: "ACTIVE",
+    totalStock: 50,
+    remainingStock: 12,
+    perUserLimit: 2,
+    startTime: "2030-01-01T12:00:00.000Z",
+    endTime: "2030-01-01T13:00:00.000Z",
+    serverTime: new Date(END - 1).toISOString(),
+  });
+  assertEquals(saleJson(sale(), 0, END).status, "ENDED");
+});
+
+Deno.test("settingsOf gives the gate the window in epoch ms", () => {
+  assertEquals(settingsOf(sale()), {
+    totalStock: 50,
+    perUserLimit: 2,
+    startMs: START,
+    endMs: END,
+  });
+});
