@@ -12,7 +12,8 @@ async function digest(text: string): Promise<Uint8Array> {
 export async function requireAdmin(req: Request, adminToken: string | undefined): Promise<void> {
   if (!adminToken) throw new AppError("ADMIN_DISABLED");
   const header = req.headers.get("authorization") ?? "";
-  const match = /^Bearer ([\x21-\x7e]+)$/.exec(header);
+  // The scheme name is case-insensitive (RFC 9110 §11.1); the token is not.
+  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(header);
   const given = await digest(match?.[1] ?? "");
   const expected = await digest(adminToken);
   if (!match || !timingSafeEqual(given, expected)) throw new AppError("UNAUTHORIZED");

@@ -8,8 +8,8 @@ const schema = z.object({
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
   /** Prefix of every Redis key and channel, so several deployments (or tests) share one Redis. */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default("fs"),
-  /** Without it the admin API is closed (503) and says so. */
-  ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Without it (or empty) the admin API is closed (503) and says so. */
+  ADMIN_TOKEN: z.preprocess((v) => v === "" ? undefined : v, z.string().min(16).optional()),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** How long the group-commit writer gathers rows before it writes a batch. */
   COMMIT_WINDOW_MS: ms(2),

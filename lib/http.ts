@@ -85,8 +85,8 @@ export function parseParams<T extends z.ZodType>(schema: T, value: unknown): z.i
 export const idParam = z.string().regex(/^[1-9][0-9]{0,14}$/, "must be a positive integer")
   .transform(Number);
 
-/** A shopper id: visible text, no control characters. */
+/** A shopper id: visible text, no control characters, not only blanks. */
 export const userIdSchema = z.string().min(1).max(128).regex(
   /^[^\p{Cc}\p{Cs}]+$/u,
   "must not contain control characters",
-);
+).regex(/\S/, "must not be blank");

@@ -1,7 +1,10 @@
 import { z } from "zod";
 
 /** What an admin may send to create or change a sale (DESIGN §5), shared by the API and pages. */
-const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s)).refine(
+  (d) => d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999,
+  "must be between 1970 and 9999",
+);
 
 const fields = {
   name: z.string().trim().min(1).max(200),
@@ -27,4 +30,7 @@ export const updateSaleInput = z.strictObject(fields).partial().refine(
 export const saleTimesInput = z.strictObject({
   startTime: fields.startTime,
   endTime: fields.endTime,
+}).refine((t) => t.endTime > t.startTime, {
+  message: "must be after startTime",
+  path: ["endTime"],
 });

@@ -1,4 +1,5 @@
 import type { Sql } from "../db.ts";
+import { AppError } from "../errors.ts";
 import { loadQueries } from "../sql.ts";
 import { type Sale, saleFromRow, type SaleRow } from "./sale.ts";
 
@@ -63,6 +64,9 @@ export class SaleRepository {
       const before = saleFromRow(row);
       const defined = Object.entries(changes).filter(([, v]) => v !== undefined);
       const next: Sale = { ...before, ...Object.fromEntries(defined) };
+      if (next.endTime <= next.startTime) {
+        throw new AppError("VALIDATION_FAILED", "endTime must be after startTime.");
+      }
       const [updated] = await tx.unsafe<SaleRow[]>(Q.update, [
         id,
         next.name,
