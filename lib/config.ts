@@ -4,6 +4,8 @@ const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  /** Server processes sharing PORT (SO_REUSEPORT); by default one per core. */
+  WORKERS: z.coerce.number().int().min(1).max(64).default(navigator.hardwareConcurrency),
   DATABASE_URL: z.string().url().default("postgres://postgres@127.0.0.1:5432/flashsale"),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
   /** Prefix of every Redis key and channel, so several deployments (or tests) share one Redis. */

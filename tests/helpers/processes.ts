@@ -92,7 +92,8 @@ export class ServerProcess {
     this.child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--unstable-net", "-A", "main.ts"],
       cwd: ROOT,
-      env: { ...this.env, PORT: String(this.port) },
+      // One process per ServerProcess, so a test's kill -9 hits the whole server it started.
+      env: { WORKERS: "1", ...this.env, PORT: String(this.port) },
       stdout: "piped",
       stderr: "piped",
     }).spawn();
