@@ -1,0 +1,308 @@
+/**
+ * `deno task bench`: the purchase path measured against the machine's ceiling, in one run and
+ * with one load generator (wrk if installed, else a fetch loop), so the ratios mean something:
+ *
+ *   1. a bare Deno.serve hello world (the ceiling)
+ *   2. the purchase rush: stock that never runs out, so every request is a sale committed to
+ *      PostgreSQL
+ *   3. sold-out rejections
+ *   4. status reads (GET /api/sales/:id)
+ *
+ * It starts its own servers on free ports, against its own database and Redis key prefix, and
+ * checks the invariants of the rush afterwards (rows in PostgreSQL vs Redis, one order per shopper).
+ *
+ *   deno task bench [--seconds 10] [--connections 100] [--threads 2] [--workers N]
+ */
+import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import postgres from "postgres";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "100" },
+    threads: { type: "string", default: "2" },
+    workers: { type: "string" },
+  },
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const threads = Number(values.threads);
+const ROOT = new URL("../", import.meta.url).pathname;
+const PG = "postgres://postgres@127.0.0.1:5432";
+
+interface Result {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function hasWrk(): boolean {
+  try {
+    new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toMs(text: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+}
+
+async function runWrk(name: string, url: string, script?: string, args: string[] = []) {
+  const cmd = [
+    `-t${threads}`,
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--latency",
+    ...(script ? ["-s", script] : []),
+    url,
+    ...(args.length ? ["--", ...args] : []),
+  ];
+  const out = new TextDecoder().decode(
+    (await new Deno.Command("wrk", { args: cmd, stdout: "piped" }).output()).stdout,
+  );
+  const pct = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(out)?.[1] ?? "");
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    name,
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    p50: pct("50"),
+    p99: pct("99"),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    errors: errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+  };
+}
+
+/** The fallback generator: `connections` fetch loops for `seconds`. */
+async function runFetch(name: string, make: (i: number) => Request): Promise<Result> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  let n = 0;
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < until) {
+      const t0 = performance.now();
+      try {
+        const res = await fetch(make(n++));
+        await res.arrayBuffer();
+        if (res.status >= 300) non2xx++;
+        latencies.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }
+  }));
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.floor(p * (latencies.length - 1))] ?? 0;
+  return { name, rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), non2xx, errors };
+}
+
+const useWrk = hasWrk();
+const runId = `b${Date.now().toString(36)}`;
+const token = crypto.randomUUID();
+const dbName = `fs_bench_${runId}`;
+const results: Result[] = [];
+const children: Deno.ChildProcess[] = [];
+
+function start(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    env,
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  children.push(child);
+  return child;
+}
+
+async function stop(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch { /* gone */ }
+  await child.status;
+}
+
+const admin = postgres(`${PG}/postgres`, { max: 1, onnotice: () => {} });
+try {
+  console.error(
+    `load generator: ${useWrk ? "wrk" : "fetch loop (install wrk for better numbers)"}`,
+  );
+  console.error(
+    `${connections} connections, ${seconds} s per run, ${navigator.hardwareConcurrency} cores`,
+  );
+
+  // 1. The ceiling.
+  const helloPort = freePort();
+  const hello = start(["run", "--allow-net", "loadtest/hello.ts", String(helloPort)]);
+  await waitFor(`http://127.0.0.1:${helloPort}/`);
+  const helloUrl = `http://127.0.0.1:${helloPort}/`;
+  results.push(
+    useWrk
+      ? await runWrk("hello world", helloUrl)
+      : await runFetch("hello world", () => new Request(helloUrl)),
+  );
+  await stop(hello);
+
+  // 2–4. The platform.
+  const port = freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const app = start(["run", "--unstable-net", "-A", "main.ts"], {
+    PORT: String(port),
+    DATABASE_URL: `${PG}/${dbName}`,
+    REDIS_KEY_PREFIX: runId,
+    ADMIN_TOKEN: token,
+    ...(values.workers ? { WORKERS: values.workers } : {}),
+  });
+  await waitFor(`${base}/health`);
+  const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const createSale = async (totalStock: number) => {
+    const res = await fetch(`${base}/api/admin/sales`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({
+        name: `bench ${totalStock}`,
+        totalStock,
+        startTime: new Date(Date.now() - 60_000).toISOString(),
+        endTime: new Date(Date.now() + 3_600_000).toISOString(),
+      }),
+    });
+    return (await res.json()).id as number;
+  };
+
+  const rushSale = await createSale(10_000_000);
+  const purchasePath = `/api/sales/${rushSale}/purchase`;
+  const purchaseReq = (i: number) =>
+    new Request(base + purchasePath, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ userId: `${runId}-f-${i}` }),
+    });
+  results.push(
+    useWrk
+      ? await runWrk("purchase rush", base, `${ROOT}loadtest/wrk/purchase.lua`, [
+        purchasePath,
+        runId,
+      ])
+      : await runFetch("purchase rush", purchaseReq),
+  );
+
+  const soldOutSale = await createSale(1);
+  await fetch(`${base}/api/sales/${soldOutSale}/purchase`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ userId: "the-only-buyer" }),
+  }).then((r) => r.body?.cancel());
+  const soldOutPath = `/api/sales/${soldOutSale}/purchase`;
+  const soldOut = useWrk
+    ? await runWrk("sold-out rejections", base, `${ROOT}loadtest/wrk/purchase.lua`, [
+      soldOutPath,
+      `${runId}s`,
+    ])
+    : await runFetch("sold-out rejections", (i) =>
+      new Request(base + soldOutPath, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ userId: `${runId}-s-${i}` }),
+      }));
+  // Every answer there is a 410 by design: not an error.
+  results.push({ ...soldOut, non2xx: 0 });
+
+  const statusUrl = `${base}/api/sales/${rushSale}`;
+  results.push(
+    useWrk
+      ? await runWrk("status reads", statusUrl)
+      : await runFetch("status reads", () => new Request(statusUrl)),
+  );
+
+  // The rush's invariants, once the server has settled.
+  await stop(app);
+  const sql = postgres(`${PG}/${dbName}`, { max: 1, onnotice: () => {} });
+  const [row] = await sql<{ orders: number; shoppers: number; sold: number }[]>`
+    SELECT count(*)::int AS orders, count(DISTINCT user_id)::int AS shoppers,
+           coalesce(sum(quantity), 0)::int AS sold
+    FROM orders WHERE sale_id = ${rushSale}`;
+  await sql.end();
+  const again = start(["run", "--unstable-net", "-A", "main.ts"], {
+    PORT: String(port),
+    DATABASE_URL: `${PG}/${dbName}`,
+    REDIS_KEY_PREFIX: runId,
+    ADMIN_TOKEN: token,
+    WORKERS: "1",
+  });
+  await waitFor(`${base}/health`);
+  const sale = await (await fetch(`${base}/api/sales/${rushSale}`)).json();
+  await stop(again);
+
+  const hw = results[0]!;
+  console.log(
+    `\n| run | requests/s | p50 ms | p99 ms | × hello-world | p99/p50 | errors |\n|---|---:|---:|---:|---:|---:|---:|`,
+  );
+  for (const r of results) {
+    console.log(
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${
+        (r.rps / hw.rps).toFixed(3)
+      } | ${(r.p99 / r.p50).toFixed(1)} | ${r.non2xx + r.errors} |`,
+    );
+  }
+  const checks: [string, boolean][] = [
+    [
+      `rush: ${row!.orders} orders in PostgreSQL, all of distinct shoppers`,
+      row!.orders === row!.shoppers,
+    ],
+    [
+      `rush: Redis remaining ${sale.remainingStock} == total − sold ${10_000_000 - row!.sold}`,
+      sale.remainingStock === 10_000_000 - row!.sold,
+    ],
+    [`rush: every request was a sale (${results[1]!.non2xx} non-2xx)`, results[1]!.non2xx === 0],
+  ];
+  console.log();
+  for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${what}`);
+  console.log(
+    `\n${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores, ${
+      useWrk ? "wrk" : "fetch"
+    } -t${threads} -c${connections} -d${seconds}s`,
+  );
+  if (!checks.every(([, ok]) => ok)) Deno.exitCode = 1;
+} finally {
+  await Promise.allSettled(children.map(stop));
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+  await admin.end();
+  // The run's keys only: a scan of its own prefix, never a flush.
+  const redis = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${runId}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
+}
