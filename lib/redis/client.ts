@@ -34,6 +34,14 @@ export interface RedisClient {
   close(): Promise<void>;
 }
 
+/**
+ * Redis could not be reached (a REST endpoint that refused, timed out or answered garbage): the
+ * command may not have run, and a retry is the caller's to decide. The API answers 503.
+ */
+export class RedisUnavailableError extends Error {
+  override readonly name = "RedisUnavailableError";
+}
+
 /** A Redis error reply such as NOSCRIPT or WRONGTYPE, as opposed to a connection fault. */
 export function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.includes("NOSCRIPT");

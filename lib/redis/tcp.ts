@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import {
   isNoScript,
   type RedisClient,
@@ -11,15 +11,50 @@ import {
  * The TCP adapter (ioredis). Commands fail fast while disconnected instead of queueing, so a
  * purchase never waits on a dead Redis longer than its own deadline.
  */
+const options = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 2000,
+  connectTimeout: 2000,
+  retryStrategy: (times: number) => Math.min(50 * times, 1000),
+};
+
 export async function connectTcp(url: string): Promise<RedisClient> {
-  const options = {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 2000,
-    connectTimeout: 2000,
-    retryStrategy: (times: number) => Math.min(50 * times, 1000),
-  };
-  const redis = new Redis(url, { ...options, lazyConnect: true });
+  return await adapt(
+    new Redis(url, { ...options, lazyConnect: true }),
+    // A subscribed connection can do nothing else, so it is a second one; it re-subscribes by
+    // itself after a reconnect.
+    () => new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined }),
+  );
+}
+
+/**
+ * The same adapter over a Redis Cluster (`host:port,…` seed nodes). Every key of a sale shares the
+ * hash tag `{saleId}`, so each script runs on one shard; PUBLISH reaches subscribers on any node.
+ */
+export async function connectCluster(nodes: string): Promise<RedisClient> {
+  const seeds = nodes.split(",").map((hostPort) => {
+    const at = hostPort.lastIndexOf(":");
+    return { host: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)) };
+  });
+  const cluster = (offlineQueue: boolean) =>
+    new Cluster(seeds, {
+      lazyConnect: true,
+      enableOfflineQueue: offlineQueue,
+      clusterRetryStrategy: options.retryStrategy,
+      redisOptions: {
+        maxRetriesPerRequest: options.maxRetriesPerRequest,
+        connectTimeout: options.connectTimeout,
+        commandTimeout: offlineQueue ? undefined : options.commandTimeout,
+      },
+    });
+  return await adapt(cluster(false), () => cluster(true));
+}
+
+async function adapt(
+  redis: Redis | Cluster,
+  connectSubscriber: () => Redis | Cluster,
+): Promise<RedisClient> {
   redis.on("error", () => {/* reported through the failing commands and /health */});
   try {
     await redis.connect();
@@ -27,7 +62,7 @@ export async function connectTcp(url: string): Promise<RedisClient> {
     redis.disconnect();
     throw error;
   }
-  let subscriber: Redis | undefined;
+  let subscriber: Redis | Cluster | undefined;
   const handlers = new Map<string, Set<(message: string) => void>>();
 
   return {
@@ -55,13 +90,7 @@ export async function connectTcp(url: string): Promise<RedisClient> {
     },
     async subscribe(channel, onMessage) {
       if (!subscriber) {
-        // A subscribed connection can do nothing else, so it is a second one; it re-subscribes
-        // by itself after a reconnect.
-        subscriber = new Redis(url, {
-          ...options,
-          enableOfflineQueue: true,
-          commandTimeout: undefined,
-        });
+        subscriber = connectSubscriber();
         subscriber.on("error", () => {});
         subscriber.on("message", (ch: string, message: string) => {
           for (const handler of handlers.get(ch) ?? []) handler(message);
