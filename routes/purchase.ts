@@ -4,15 +4,18 @@ import { purchaseAnswer, SEED_STATUS } from "../lib/sales/outcome.ts";
 
 /** The original platform's `POST /purchase {userId, saleId?}`: sale 1 unless told, 200 on SUCCESS. */
 const body = z.strictObject({
-  userId: userIdSchema,
+  // Optional only for token-identified shoppers (lib/identity.ts); demo mode requires it.
+  userId: userIdSchema.optional(),
   saleId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1),
   quantity: z.number().int().min(1).max(1000).default(1),
 });
 
 export const handler: Handlers = {
   async POST(ctx) {
-    const { userId, saleId, quantity } = await readJson(ctx, body);
-    const outcome = await ctx.state.purchases.purchase(saleId, userId, quantity);
+    const input = await readJson(ctx, body);
+    const { saleId, quantity } = input;
+    const userId = await ctx.state.identity.shopperOf(ctx.req, input.userId);
+    const outcome = await ctx.state.purchases.purchase(saleId, userId, quantity, ctx.clientIp);
     const { status, body: answer } = purchaseAnswer(outcome, SEED_STATUS);
     return json(answer, status);
   },

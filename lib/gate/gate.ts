@@ -1,6 +1,6 @@
 import type { RedisClient, Reply, Script } from "../redis/client.ts";
 import { loadScript } from "../redis/client.ts";
-import { saleKeys } from "./keys.ts";
+import { rateKeys, saleKeys } from "./keys.ts";
 import type { PendingOrder } from "../orders/order.ts";
 
 /** A buyer's order as Redis keeps it, enough to answer ALREADY_PURCHASED without PostgreSQL. */
@@ -27,7 +27,17 @@ export type Reservation =
   | { code: "NOT_STARTED" }
   | { code: "ENDED" }
   | { code: "OVER_LIMIT"; limit: number }
-  | { code: "NOT_READY" };
+  | { code: "NOT_READY" }
+  | { code: "RATE_LIMITED"; retryAfterMs: number };
+
+/** Purchase attempts allowed per window, per sale; 0 turns a limit off. */
+export interface RateLimits {
+  windowMs: number;
+  perShopper: number;
+  perClient: number;
+}
+
+const NO_LIMITS: RateLimits = { windowMs: 1000, perShopper: 0, perClient: 0 };
 
 export interface SaleSettings {
   totalStock: number;
@@ -64,15 +74,25 @@ export class Gate {
     private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly scripts: Record<ScriptName, Script>,
+    private readonly limits: RateLimits,
   ) {}
 
-  static async load(redis: RedisClient, prefix: string): Promise<Gate> {
+  static async load(
+    redis: RedisClient,
+    prefix: string,
+    limits: RateLimits = NO_LIMITS,
+  ): Promise<Gate> {
     const entries = await Promise.all(
       SCRIPT_FILES.map(async (name) =>
         [name, await loadScript(new URL(`./${name}.lua`, import.meta.url))] as const
       ),
     );
-    return new Gate(redis, prefix, Object.fromEntries(entries) as Record<ScriptName, Script>);
+    return new Gate(
+      redis,
+      prefix,
+      Object.fromEntries(entries) as Record<ScriptName, Script>,
+      limits,
+    );
   }
 
   keys(saleId: number) {
@@ -84,14 +104,18 @@ export class Gate {
     userId: string,
     orderId: string,
     quantity: number,
+    /** The caller's address, for the per-client limit; "" when none is known. */
+    clientIp = "",
   ): Promise<Reservation> {
     const k = this.keys(saleId);
+    const rate = rateKeys(this.prefix, saleId, userId, clientIp);
+    const { windowMs, perShopper, perClient } = this.limits;
     const r = reply(
-      await this.redis.evalScript(this.scripts.purchase, [k.meta, k.stock, k.buyers, k.outbox], [
-        userId,
-        orderId,
-        quantity,
-      ]),
+      await this.redis.evalScript(
+        this.scripts.purchase,
+        [k.meta, k.stock, k.buyers, k.outbox, rate.shopper, rate.client],
+        [userId, orderId, quantity, windowMs, perShopper, perClient],
+      ),
     );
     switch (r[0]) {
       case 1:
@@ -113,6 +137,8 @@ export class Gate {
         return { code: "OVER_LIMIT", limit: Number(r[1]) };
       case 7:
         return { code: "NOT_READY" };
+      case 8:
+        return { code: "RATE_LIMITED", retryAfterMs: Math.max(1, Number(r[1])) };
       default:
         throw new Error(`purchase.lua returned unknown code ${JSON.stringify(r)}`);
     }

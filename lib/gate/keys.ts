@@ -25,3 +25,14 @@ export function saleKeys(prefix: string, saleId: number): SaleKeys {
 export function salesChannel(prefix: string): string {
   return `${prefix}:sales`;
 }
+
+/** A shopper's and a client IP's attempt counters in one sale: same hash tag as the sale's keys. */
+export function rateKeys(
+  prefix: string,
+  saleId: number,
+  userId: string,
+  ip: string,
+): { shopper: string; client: string } {
+  const base = `${prefix}:{${saleId}}:rl`;
+  return { shopper: `${base}:u:${userId}`, client: `${base}:ip:${ip}` };
+}

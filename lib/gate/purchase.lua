@@ -1,14 +1,17 @@
 --[[
   purchase.lua: decides one purchase attempt atomically, in one round trip.
 
-  KEYS[1] meta    hash: state ("ready" | "rebuilding"), total, limit, start, end (epoch ms)
+  KEYS[1] meta    hash: state ("ready" | "rebuilding"), total, limit, start, end (epoch ms), run
   KEYS[2] stock   string: items left
   KEYS[3] buyers  hash: userId -> "orderId:quantity:createdAtMs"
   KEYS[4] outbox  stream: one entry per reservation until PostgreSQL holds it
+  KEYS[5] the shopper's attempt counter in this sale   KEYS[6] the client IP's (abuse limits)
 
   ARGV[1] userId
   ARGV[2] orderId   made by the server (UUIDv7), the order's primary key in PostgreSQL
   ARGV[3] quantity  1..limit
+  ARGV[4] limit window (ms)   ARGV[5] attempts per shopper   ARGV[6] attempts per client IP
+          (per window, per sale; 0: no limit)
 
   Returns {code, ...}:
     {1, remaining, createdAtMs, outboxId}  reserved: stock decremented, buyer and outbox recorded
@@ -17,11 +20,30 @@
     {4}                                    the sale has not started (Redis server time)
     {5}                                    the sale has ended
     {6, limit}                             quantity above the per-shopper limit
-    {7}                                    the sale's keys are missing or being rebuilt: retry
+    {7}                                    the sale's keys are missing, being rebuilt, or were
+                                           built by another Redis server run: retry
+    {8, retryAfterMs}                      too many attempts by this shopper or client IP
+
+  `run` is the run_id of the Redis server run that built the state. A Redis restarted from a
+  snapshot or an AOF (or a failover) has a new run_id, and its keys may be stale: stock too high,
+  buyers missing. So state built by another run counts as missing, and the sale is rebuilt from
+  PostgreSQL before any purchase is accepted.
 ]]
-local meta = redis.call('HMGET', KEYS[1], 'state', 'limit', 'start', 'end')
+-- Abuse limits come first (fixed windows), so a noisy client costs a counter and nothing more.
+-- They live here, not in a second call, to keep one round trip per attempt.
+for i = 1, 2 do
+  local limit = tonumber(ARGV[4 + i])
+  if limit > 0 then
+    local attempts = redis.call('INCR', KEYS[4 + i])
+    if attempts == 1 then redis.call('PEXPIRE', KEYS[4 + i], ARGV[4]) end
+    if attempts > limit then return {8, redis.call('PTTL', KEYS[4 + i])} end
+  end
+end
+
+local meta = redis.call('HMGET', KEYS[1], 'state', 'limit', 'start', 'end', 'run')
 local stock = redis.call('GET', KEYS[2])
-if meta[1] ~= 'ready' or not stock then
+if meta[1] ~= 'ready' or not stock
+  or meta[5] ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then
   return {7}
 end
 

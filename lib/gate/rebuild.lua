@@ -12,6 +12,9 @@
   ARGV[8..] pairs: userId, "orderId:quantity:createdAtMs"
 
   Returns 1, or 0 if the lock is no longer this rebuild's (nothing written)
+
+  The last step stamps meta with this Redis server run's run_id (see purchase.lua): the state is
+  known good for this run only.
 ]]
 if redis.call('GET', KEYS[4]) ~= ARGV[1] then return 0 end
 local step = ARGV[2]
@@ -29,7 +32,7 @@ end
 if step == 'last' or step == 'only' then
   redis.call('SET', KEYS[2], ARGV[3])
   redis.call('HSET', KEYS[1], 'total', ARGV[4], 'limit', ARGV[5], 'start', ARGV[6], 'end', ARGV[7],
-    'state', 'ready')
+    'state', 'ready', 'run', string.match(redis.call('INFO', 'server'), 'run_id:(%x+)'))
   redis.call('DEL', KEYS[4])
 end
 return 1

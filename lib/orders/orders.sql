@@ -54,5 +54,11 @@ WHERE sale_id = $1;
 -- name: markReset
 UPDATE sales SET reset_at = $2, updated_at = now() WHERE id = $1;
 
+-- name: fence
+-- A reconcile's fence (Reconciler): reservations stamped at or before it and not yet written are
+-- void, as after a reset (insertBatch). Updating the row waits for inserts holding it FOR SHARE,
+-- and inserts after it read the new value. Never moves back.
+UPDATE sales SET reset_at = greatest(reset_at, $2) WHERE id = $1;
+
 -- name: deleteBySale
 DELETE FROM orders WHERE sale_id = $1;

@@ -110,7 +110,9 @@ export class Reconciler {
     token: string,
     outboxDrained: number,
   ): Promise<Drift> {
-    const rows = await this.orders.bySale(sale.id);
+    // Fenced at the hold: a write of a reservation from before it that is not in PostgreSQL by
+    // now (after the drain) is void, so the stock counted here cannot be handed out twice.
+    const rows = await this.orders.fencedBySale(sale.id, snapshot.heldAtMs);
     const sold = rows.reduce((n, r) => n + r.quantity, 0);
     const stock = Math.max(0, sale.totalStock - sold);
     const buyers: [string, BuyerRecord][] = rows.map((r) => [

@@ -18,6 +18,7 @@ const Q = await loadQueries(
     "byShopper",
     "countsBySale",
     "markReset",
+    "fence",
     "deleteBySale",
   ] as const,
 );
@@ -50,13 +51,12 @@ export class OrderRepository {
     const byId = new Map(rows.map((r) => [r.requested_id, r]));
     const unseen = batch.filter((p) => {
       const r = byId.get(p.id);
-      return !r || (!r.inserted && !r.voided && r.existing_id === null);
+      return !r || (!r.inserted && r.existing_id === null);
     });
     const late = unseen.length === 0 ? new Map<string, Order>() : await this.byShoppers(unseen);
     return batch.map((p): Settled => {
       const r = byId.get(p.id);
       if (r?.inserted) return { kind: "COMMITTED", order: confirmedOrder(p) };
-      if (r?.voided) return { kind: "VOIDED" };
       const existing = r?.existing_id
         ? {
           ...confirmedOrder(p),
@@ -65,6 +65,11 @@ export class OrderRepository {
           createdAt: r.existing_created_at ?? new Date(p.createdAtMs),
         }
         : late.get(`${p.saleId}/${p.userId}`);
+      if (r?.voided) {
+        // Void, unless a reconcile wrote this very order (from the outbox) before its fence: this
+        // statement's snapshot may predate that write, so the late look-up above decides.
+        return existing?.id === p.id ? { kind: "COMMITTED", order: existing } : { kind: "VOIDED" };
+      }
       if (!existing) throw new Error(`order ${p.id} neither inserted nor found`);
       return existing.id === p.id
         ? { kind: "COMMITTED", order: existing }
@@ -87,25 +92,35 @@ export class OrderRepository {
     return row ? orderFromRow(row) : null;
   }
 
-  async bySale(
-    saleId: number,
-  ): Promise<{ id: string; userId: string; quantity: number; createdAt: Date }[]> {
-    const rows = await this.sql.unsafe<
-      { id: string; user_id: string; quantity: number; created_at: Date }[]
-    >(Q.bySale, [saleId]);
-    return rows.map((r) => ({
-      id: r.id,
-      userId: r.user_id,
-      quantity: r.quantity,
-      createdAt: r.created_at,
-    }));
-  }
-
   async counts(saleId: number): Promise<{ orders: number; sold: number }> {
     const [row] = await this.sql.unsafe<{ orders: number; sold: number }[]>(Q.countsBySale, [
       saleId,
     ]);
     return row ?? { orders: 0, sold: 0 };
+  }
+
+  /**
+   * A reconcile's count: voids every reservation stamped at or before `fenceMs` (Redis time) that
+   * is not in PostgreSQL yet, then reads the orders, in one transaction. After a Redis data loss a
+   * write still in flight from before the loss (its outbox entry gone with the data) would
+   * otherwise land after the count, and the rebuilt stock would hand its item out again.
+   */
+  async fencedBySale(
+    saleId: number,
+    fenceMs: number,
+  ): Promise<{ id: string; userId: string; quantity: number; createdAt: Date }[]> {
+    return await this.sql.begin(async (tx) => {
+      await tx.unsafe(Q.fence, [saleId, new Date(fenceMs).toISOString()]);
+      const rows = await tx.unsafe<
+        { id: string; user_id: string; quantity: number; created_at: Date }[]
+      >(Q.bySale, [saleId]);
+      return rows.map((r) => ({
+        id: r.id,
+        userId: r.user_id,
+        quantity: r.quantity,
+        createdAt: r.created_at,
+      }));
+    });
   }
 
   /**

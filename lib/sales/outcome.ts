@@ -37,6 +37,10 @@ export function purchaseAnswer(outcome: PurchaseOutcome, statuses: Record<Answer
     );
   }
   if (outcome.result === "REBUILDING") throw new AppError("SALE_REBUILDING");
+  if (outcome.result === "RATE_LIMITED") {
+    const seconds = Math.ceil(outcome.retryAfterMs / 1000);
+    throw new AppError("RATE_LIMITED", undefined, undefined, seconds);
+  }
   const status = statuses[outcome.result];
   const message = outcome.result === "SALE_NOT_ACTIVE"
     ? (outcome.status === "UPCOMING" ? "The sale has not started yet." : "The sale has ended.")

@@ -17,7 +17,8 @@ export type PurchaseOutcome =
   | { result: "SALE_NOT_ACTIVE"; status: SaleStatus }
   | { result: "SALE_NOT_FOUND" }
   | { result: "OVER_LIMIT"; limit: number }
-  | { result: "REBUILDING" };
+  | { result: "REBUILDING" }
+  | { result: "RATE_LIMITED"; retryAfterMs: number };
 
 export class PurchaseService {
   constructor(
@@ -30,9 +31,14 @@ export class PurchaseService {
   ) {}
 
   /** Decides one attempt and counts its outcome, under the code the API answers with. */
-  async purchase(saleId: number, userId: string, quantity: number): Promise<PurchaseOutcome> {
+  async purchase(
+    saleId: number,
+    userId: string,
+    quantity: number,
+    clientIp = "",
+  ): Promise<PurchaseOutcome> {
     const started = performance.now();
-    const outcome = await this.decide(saleId, userId, quantity);
+    const outcome = await this.decide(saleId, userId, quantity, clientIp);
     const code = outcome.result === "OVER_LIMIT"
       ? "QUANTITY_OVER_LIMIT"
       : outcome.result === "REBUILDING"
@@ -42,14 +48,19 @@ export class PurchaseService {
     return outcome;
   }
 
-  private async decide(saleId: number, userId: string, quantity: number): Promise<PurchaseOutcome> {
+  private async decide(
+    saleId: number,
+    userId: string,
+    quantity: number,
+    clientIp: string,
+  ): Promise<PurchaseOutcome> {
     const sale = this.cache.get(saleId);
     if (!sale) return { result: "SALE_NOT_FOUND" };
     if (quantity > sale.perUserLimit) return { result: "OVER_LIMIT", limit: sale.perUserLimit };
     if (this.cache.isSoldOut(saleId)) return { result: "SOLD_OUT", remainingStock: 0 };
 
     const orderId = uuidv7();
-    const r = await this.gate.reserve(saleId, userId, orderId, quantity);
+    const r = await this.gate.reserve(saleId, userId, orderId, quantity, clientIp);
     switch (r.code) {
       case "RESERVED":
         return await this.commit({
@@ -86,6 +97,8 @@ export class PurchaseService {
       case "NOT_READY":
         this.reconciler.ensure(saleId);
         return { result: "REBUILDING" };
+      case "RATE_LIMITED":
+        return { result: "RATE_LIMITED", retryAfterMs: r.retryAfterMs };
     }
   }
 

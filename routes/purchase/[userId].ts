@@ -4,7 +4,10 @@ import { seedSaleId } from "../_seed.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {
-    const userId = parseParams(userIdSchema, ctx.params.userId);
+    const userId = await ctx.state.identity.shopperOf(
+      ctx.req,
+      parseParams(userIdSchema, ctx.params.userId),
+    );
     const order = await ctx.state.orders.byShopper(seedSaleId(ctx), userId);
     return json(order ? { purchased: true, order: orderJson(order) } : { purchased: false });
   },

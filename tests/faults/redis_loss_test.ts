@@ -2,7 +2,8 @@ import { Redis } from "ioredis";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { type Attempt, call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { History, ITERATIONS } from "../helpers/history.ts";
+import { breaches, NO_BREACHES, settle, verdict } from "../helpers/invariants.ts";
 import { RedisServer } from "../helpers/processes.ts";
 
 /** A shopper's client that retries "try again" answers (503 SALE_REBUILDING), recording each. */
@@ -83,5 +84,99 @@ Deno.test("reconcile repairs drifted stock and reports it", async () => {
   } finally {
     direct.disconnect();
     await app.close();
+  }
+});
+
+/** A rush against an app over a Redis of the test's own, with `fault` in the middle of it. */
+async function rushThrough(
+  name: string,
+  redisArgs: string[],
+  fault: (redis: RedisServer, h: History) => Promise<void>,
+): Promise<History> {
+  const redisServer = await RedisServer.start(redisArgs);
+  const app = await startTestApp({ REDIS_URL: redisServer.url });
+  const h = new History(name);
+  try {
+    const saleId = await createSale(app.url, { totalStock: 600 });
+    await h.rushAround(app.url, saleId, 600, () => fault(redisServer, h));
+    await h.check(app.sql, redisServer.url, app.prefix, saleId);
+    return h;
+  } finally {
+    await app.close();
+    await redisServer.stop();
+  }
+}
+
+Deno.test("Redis killed mid-rush and restarted with appendonly yes: the history checks out", async () => {
+  for (let i = 0; i < ITERATIONS; i++) {
+    const h = await rushThrough("redis-aof", ["--appendonly", "yes", "--save", ""], async (r) => {
+      await r.kill();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await r.restart();
+    });
+    assert(h.attempts.some((a) => verdict(a) === "indeterminate"), "some requests met no Redis");
+  }
+});
+
+Deno.test("Redis FLUSHALL mid-rush: nothing sold before the rebuild, the history checks out", async () => {
+  for (let i = 0; i < ITERATIONS; i++) {
+    const h = await rushThrough("redis-flushall", [], async (r) => {
+      const direct = new Redis(r.url);
+      try {
+        await direct.flushall();
+      } finally {
+        direct.disconnect();
+      }
+    });
+    assert(h.attempts.some((a) => a.result === "SALE_REBUILDING"), "purchases waited for it");
+  }
+});
+
+Deno.test("Redis restarted from a stale snapshot: rebuilt before any sale, the history checks out", async () => {
+  for (let i = 0; i < ITERATIONS; i++) {
+    let restartedAt = Infinity;
+    const h = await rushThrough(
+      "redis-stale",
+      ["--save", "", "--appendonly", "no"],
+      async (r, h) => {
+        const direct = new Redis(r.url);
+        const stale = `${r.dir}/stale.rdb`;
+        try {
+          await direct.save();
+          await Deno.copyFile(`${r.dir}/dump.rdb`, stale);
+        } finally {
+          direct.disconnect();
+        }
+        // Sales go on past the snapshot, so it misses buyers and holds too much stock.
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await r.kill();
+        await Deno.copyFile(stale, `${r.dir}/dump.rdb`);
+        await r.restart();
+        restartedAt = h.attempts.length;
+      },
+    );
+    // The restored keys exist, yet the first purchases after the restart were held back.
+    assert(
+      h.attempts.slice(restartedAt).some((a) => a.result === "SALE_REBUILDING"),
+      "purchases after the restart waited for the rebuild",
+    );
+  }
+});
+
+Deno.test("Redis paused (CLIENT PAUSE 3000 ALL) mid-rush: no answer hangs, retries buy once", async () => {
+  for (let i = 0; i < ITERATIONS; i++) {
+    const h = await rushThrough("redis-pause", [], async (r) => {
+      const direct = new Redis(r.url);
+      try {
+        await direct.call("CLIENT", "PAUSE", "3000", "ALL");
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+      } finally {
+        direct.disconnect();
+      }
+    });
+    const slowest = Math.max(...h.attempts.map((a) => a.ms));
+    // Redis commands give up after 2 s (lib/redis/tcp.ts), so no answer waits out the pause.
+    assert(slowest < 4000, `every answer came within 4 s (slowest ${slowest.toFixed(0)} ms)`);
+    assert(h.attempts.some((a) => verdict(a) === "indeterminate"), "some requests met the pause");
   }
 });

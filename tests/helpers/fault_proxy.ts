@@ -1,10 +1,13 @@
 /**
  * A TCP proxy between the server and a backing service, for fault tests. `pause()` holds every
- * byte in both directions (a network partition: connections stay open, nothing arrives) until
- * `resume()`; `reset()` cuts every open connection.
+ * byte in both directions (a blackhole: connections stay open, nothing arrives) until `resume()`;
+ * `reset()` cuts every open connection; `refuse()` also cuts every new one until `resume()`;
+ * `latency(ms)` delays every chunk in both directions until `latency(0)`.
  */
 export class FaultProxy {
   private paused: PromiseWithResolvers<void> | null = null;
+  private refusing = false;
+  private delayMs = 0;
   private conns = new Set<Deno.Conn>();
   private readonly listener: Deno.Listener;
 
@@ -24,6 +27,16 @@ export class FaultProxy {
   resume(): void {
     this.paused?.resolve();
     this.paused = null;
+    this.refusing = false;
+  }
+
+  refuse(): void {
+    this.refusing = true;
+    this.reset();
+  }
+
+  latency(ms: number): void {
+    this.delayMs = ms;
   }
 
   reset(): void {
@@ -50,6 +63,10 @@ export class FaultProxy {
   }
 
   private async connect(client: Deno.Conn): Promise<void> {
+    if (this.refusing) {
+      client.close();
+      return;
+    }
     const upstream = await Deno.connect({ hostname: "127.0.0.1", port: this.targetPort });
     this.conns.add(client);
     this.conns.add(upstream);
@@ -68,6 +85,7 @@ export class FaultProxy {
       const n = await from.read(buffer);
       if (n === null) return;
       while (this.paused) await this.paused.promise;
+      if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
       let written = 0;
       while (written < n) written += await to.write(buffer.subarray(written, n));
     }

@@ -75,7 +75,30 @@ export async function settle(
   }
 }
 
-/** Compares what clients were told with what PostgreSQL and Redis hold. */
+/**
+ * How a client must read an answer: `ok` (the shopper has an order: SUCCESS, PENDING or
+ * ALREADY_PURCHASED), `refused` (a definite no: any other 4xx, or 503 SALE_REBUILDING, which the
+ * script answers without reserving), or `indeterminate` (no answer, a reset, a timeout, any other
+ * 5xx): the shopper may or may not have an order.
+ */
+export type Verdict = "ok" | "refused" | "indeterminate";
+
+export function verdict(a: Attempt): Verdict {
+  // No status, or a status whose body never arrived whole (the process died while sending it).
+  if (a.status === 0 || a.result === null) return "indeterminate";
+  if (a.result === "SUCCESS" || a.result === "PENDING" || a.result === "ALREADY_PURCHASED") {
+    return "ok";
+  }
+  if (a.status < 500 || a.result === "SALE_REBUILDING") return "refused";
+  return "indeterminate";
+}
+
+/**
+ * Compares what clients were told (the history, in any order) with what PostgreSQL and Redis hold.
+ * `lost`: an order id a shopper was given (SUCCESS, PENDING, ALREADY_PURCHASED) is not in
+ * PostgreSQL. `phantom`: a shopper whose every answer was a refusal has an order. `duplicate`: a
+ * shopper with two orders in PostgreSQL, or given two different order ids.
+ */
 export async function breaches(
   sql: Sql,
   state: SaleState,
@@ -87,23 +110,26 @@ export async function breaches(
   const byId = new Set(rows.map((r) => r.id));
   const perUser = new Map<string, number>();
   for (const r of rows) perUser.set(r.user_id, (perUser.get(r.user_id) ?? 0) + 1);
-  const acknowledged = attempts.filter((a) => a.result === "SUCCESS" || a.result === "PENDING");
-  const ackedUsers = new Set(acknowledged.map((a) => a.userId));
-  const refusedUsers = new Set(
-    attempts.filter((a) => a.result === "SOLD_OUT" || a.result === "SALE_NOT_ACTIVE")
-      .map((a) => a.userId).filter((u) => !ackedUsers.has(u)),
-  );
-  // A shopper with an attempt of unknown outcome (no answer, 5xx) may rightly have an order.
-  const unknownUsers = new Set(
-    attempts.filter((a) => a.status === 0 || a.status >= 500).map((a) => a.userId),
+  const given = new Map<string, Set<string>>();
+  const verdicts = new Map<string, Set<Verdict>>();
+  for (const a of attempts) {
+    const v = verdict(a);
+    verdicts.set(a.userId, (verdicts.get(a.userId) ?? new Set()).add(v));
+    if (v === "ok" && a.orderId) {
+      given.set(a.userId, (given.get(a.userId) ?? new Set()).add(a.orderId));
+    }
+  }
+  const acknowledged = attempts.filter((a) => verdict(a) === "ok");
+  const onlyRefused = new Set(
+    [...verdicts].filter(([, vs]) => vs.size === 1 && vs.has("refused")).map(([u]) => u),
   );
   return {
     oversold: Math.max(0, state.sold - state.total),
-    duplicate: [...perUser.values()].filter((n) => n > 1).length,
+    duplicate: [...perUser.values()].filter((n) => n > 1).length +
+      [...given.values()].filter((ids) => ids.size > 1).length,
     buyerMismatch: Math.abs(state.buyers - state.orders),
     lost: acknowledged.filter((a) => !a.orderId || !byId.has(a.orderId)).length,
-    phantom: rows.filter((r) => refusedUsers.has(r.user_id) && !unknownUsers.has(r.user_id))
-      .length,
+    phantom: rows.filter((r) => onlyRefused.has(r.user_id)).length,
     stuck: state.remaining === state.total - state.sold ? 0 : 1,
   };
 }

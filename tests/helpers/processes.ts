@@ -7,14 +7,17 @@ async function waitForLine(
   pattern: RegExp,
   timeoutMs: number,
 ): Promise<void> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  // A TextDecoder, not a TextDecoderStream: the latter's types clash once the islands' DOM lib is
+  // in the same type-check.
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
   let seen = "";
   const timer = setTimeout(() => reader.cancel(), timeoutMs);
   try {
     while (!pattern.test(seen)) {
       const { done, value } = await reader.read();
       if (done) throw new Error(`process ended before printing ${pattern}: ${seen}`);
-      seen += value;
+      seen += decoder.decode(value, { stream: true });
     }
   } finally {
     clearTimeout(timer);

@@ -10,15 +10,22 @@ import {
 import { API_STATUS, purchaseAnswer } from "../../../../lib/sales/outcome.ts";
 
 const body = z.strictObject({
-  userId: userIdSchema,
+  // Optional only for token-identified shoppers (lib/identity.ts); demo mode requires it.
+  userId: userIdSchema.optional(),
   quantity: z.number().int().min(1).max(1000).default(1),
 });
 
 export const handler: Handlers = {
   async POST(ctx) {
     const saleId = parseParams(idParam, ctx.params.id);
-    const { userId, quantity } = await readJson(ctx, body);
-    const outcome = await ctx.state.purchases.purchase(saleId, userId, quantity);
+    const input = await readJson(ctx, body);
+    const userId = await ctx.state.identity.shopperOf(ctx.req, input.userId);
+    const outcome = await ctx.state.purchases.purchase(
+      saleId,
+      userId,
+      input.quantity,
+      ctx.clientIp,
+    );
     const { status, body: answer } = purchaseAnswer(outcome, API_STATUS);
     return json(answer, status);
   },

@@ -11,7 +11,11 @@ import { orderJson } from "../../../../../lib/orders/order.ts";
 export const handler: Handlers = {
   async GET(ctx) {
     const saleId = parseParams(idParam, ctx.params.id);
-    const userId = parseParams(userIdSchema, ctx.params.userId);
+    // With shopper tokens, a shopper reads only their own order.
+    const userId = await ctx.state.identity.shopperOf(
+      ctx.req,
+      parseParams(userIdSchema, ctx.params.userId),
+    );
     if (!ctx.state.cache.get(saleId)) throw new AppError("SALE_NOT_FOUND");
     const order = await ctx.state.orders.byShopper(saleId, userId);
     if (!order) throw new AppError("ORDER_NOT_FOUND");
