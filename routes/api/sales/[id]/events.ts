@@ -1,7 +1,23 @@
 import { AppError } from "../../../../lib/errors.ts";
 import { type Handlers, idParam, parseParams } from "../../../../lib/http.ts";
+import type { LiveUpdate } from "../../../../lib/sales/live.ts";
 
 const HEARTBEAT_MS = 15_000;
+const encoder = new TextEncoder();
+
+/**
+ * The feed hands the same update object to every stream of a sale: its frame is serialised once,
+ * not once per stream (5,000 streams would otherwise JSON-encode the same update 5,000 times).
+ */
+const frames = new WeakMap<LiveUpdate, Uint8Array>();
+function frameOf(u: LiveUpdate): Uint8Array {
+  let frame = frames.get(u);
+  if (!frame) {
+    frame = encoder.encode(`event: sale\ndata: ${JSON.stringify(u)}\n\n`);
+    frames.set(u, frame);
+  }
+  return frame;
+}
 
 /** Server-Sent Events: the sale's stock and status when they change, and a heartbeat. */
 export const handler: Handlers = {
@@ -10,14 +26,13 @@ export const handler: Handlers = {
     const live = ctx.state.live;
     const first = await live.current(saleId);
     if (!first) throw new AppError("SALE_NOT_FOUND");
-    const encoder = new TextEncoder();
     let close = () => {};
     let lastSent = `${first.remainingStock}/${first.status}`;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        const send = (text: string) => {
+        const send = (data: string | Uint8Array) => {
           try {
-            controller.enqueue(encoder.encode(text));
+            controller.enqueue(typeof data === "string" ? encoder.encode(data) : data);
           } catch {
             close();
           }
@@ -30,7 +45,7 @@ export const handler: Handlers = {
             const key = `${u.remainingStock}/${u.status}`;
             if (key === lastSent) return;
             lastSent = key;
-            send(`event: sale\ndata: ${JSON.stringify(u)}\n\n`);
+            send(frameOf(u));
           },
           () => {
             close();

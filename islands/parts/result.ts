@@ -1,0 +1,122 @@
+/** What the shopper is told after a purchase or an order check: shared by the islands and the
+ * no-JavaScript form path, which both start from the JSON API's answer. */
+
+export type Tone = "success" | "info" | "warning" | "danger";
+
+export interface OrderView {
+  id: string;
+  quantity: number;
+  status: string;
+  createdAt: string;
+}
+
+export interface ResultView {
+  tone: Tone;
+  title: string;
+  detail: string;
+  order?: OrderView;
+}
+
+interface Answer {
+  result?: string;
+  message?: string;
+  remainingStock?: number;
+  order?: OrderView;
+  error?: { code?: string; message?: string; details?: { path?: string; message?: string }[] };
+}
+
+function items(n: number): string {
+  return n === 1 ? "1 item" : `${n} items`;
+}
+
+/** Maps a purchase answer (status and JSON body of POST /api/sales/:id/purchase) to a message. */
+export function purchaseResult(status: number, body: Answer): ResultView {
+  const order = body.order;
+  switch (body.result) {
+    case "SUCCESS":
+      if (order) {
+        return {
+          tone: "success",
+          title: "Order confirmed",
+          detail: `You got ${items(order.quantity)}. Keep your order number.`,
+          order,
+        };
+      }
+      break;
+    case "PENDING":
+      if (order) {
+        return {
+          tone: "info",
+          title: "Reserved: confirming your order",
+          detail: `Your ${items(order.quantity)} are held for you while we record the order. ` +
+            `Use "Check my order" in a moment.`,
+          order,
+        };
+      }
+      break;
+    case "ALREADY_PURCHASED":
+      if (order) {
+        return {
+          tone: "info",
+          title: "You already have an order in this sale",
+          detail: `One order per shopper: here is yours (${items(order.quantity)}).`,
+          order,
+        };
+      }
+      break;
+    case "SOLD_OUT":
+      return (body.remainingStock ?? 0) > 0
+        ? {
+          tone: "warning",
+          title: "Not enough left",
+          detail: `Only ${body.remainingStock} left: choose a smaller quantity.`,
+        }
+        : { tone: "danger", title: "Sold out", detail: "Every item of this sale has been sold." };
+    case "SALE_NOT_ACTIVE":
+      return {
+        tone: "warning",
+        title: "The sale is not open",
+        detail: body.message ?? "The sale is not active.",
+      };
+    case "SALE_NOT_FOUND":
+      return { tone: "danger", title: "No such sale", detail: "This sale does not exist." };
+  }
+  const error = body.error;
+  if (status === 400 && error?.details?.length) {
+    const d = error.details[0]!;
+    const field = d.path === "userId" ? "User ID" : d.path === "quantity" ? "Quantity" : d.path;
+    return { tone: "warning", title: "Please check the form", detail: `${field}: ${d.message}` };
+  }
+  if (status === 429) {
+    return {
+      tone: "warning",
+      title: "Busy right now",
+      detail: "Too many requests. Wait a second and try again.",
+    };
+  }
+  return {
+    tone: status >= 500 ? "danger" : "warning",
+    title: status >= 500 ? "Something went wrong" : "Please check the form",
+    detail: error?.message ?? body.message ?? "Please try again.",
+  };
+}
+
+/** Maps the answer of GET /api/sales/:id/orders/:userId. */
+export function orderResult(status: number, userId: string, body: Answer): ResultView {
+  if (status === 200 && body.order) {
+    return {
+      tone: "info",
+      title: "Your order",
+      detail: `${userId} has ${items(body.order.quantity)} in this sale (${body.order.status}).`,
+      order: body.order,
+    };
+  }
+  if (status === 404 && body.error?.code === "ORDER_NOT_FOUND") {
+    return {
+      tone: "info",
+      title: "No order yet",
+      detail: `There is no order for “${userId}” in this sale.`,
+    };
+  }
+  return purchaseResult(status, body);
+}

@@ -1,0 +1,78 @@
+import { Layout } from "../components/Layout.tsx";
+import { SaleTile } from "../components/SaleTile.tsx";
+import Countdown from "../islands/Countdown.tsx";
+import type { SaleData } from "../islands/parts/api.ts";
+import { StockBar } from "../islands/parts/StockBar.tsx";
+import type { Handlers } from "../lib/http.ts";
+import { island } from "../lib/islands.ts";
+import { renderPage } from "../lib/page.ts";
+import { saleJson } from "../lib/sales/sale.ts";
+
+export const handler: Handlers = {
+  async GET(ctx) {
+    const now = Date.now();
+    const sales = (await ctx.state.catalog.list()).map((v) =>
+      saleJson(v.sale, v.remainingStock, now)
+    );
+    return renderPage(<SalesPage sales={sales} />, { title: "Flash sales · Flashline" });
+  },
+};
+
+const SECTIONS = [
+  ["ACTIVE", "Live now", "Buy while stock lasts."],
+  ["UPCOMING", "Coming up", "Opening soon: the page counts down to the start."],
+  ["ENDED", "Ended", "These sales are over."],
+] as const;
+
+export default function SalesPage(props: { sales: SaleData[] }) {
+  return (
+    <Layout section="shop">
+      <section class="hero">
+        <p class="eyebrow">Limited stock · Fair for everyone</p>
+        <h1>Flash sales</h1>
+        <p class="lede">
+          Each sale opens at a set time with a fixed stock. One order per shopper, first come first
+          served, confirmed on the spot.
+        </p>
+      </section>
+      {props.sales.length === 0 && (
+        <section class="empty">
+          <h2>No sales right now</h2>
+          <p>Check back soon.</p>
+        </section>
+      )}
+      {SECTIONS.map(([status, title, note]) => {
+        const sales = props.sales.filter((s) => s.status === status);
+        if (sales.length === 0) return null;
+        return (
+          <section class="sales-section" key={status} aria-labelledby={`h-${status}`}>
+            <div class="section-head">
+              <h2 id={`h-${status}`}>{title}</h2>
+              <p>{note}</p>
+            </div>
+            <ul class="cards">
+              {sales.map((s) => (
+                <li key={s.id} class={`card card-${status.toLowerCase()}`}>
+                  <a class="card-link" href={`/sales/${s.id}`} data-testid={`sale-${s.id}`}>
+                    <SaleTile id={s.id} name={s.name} />
+                    <div class="card-body">
+                      {island(Countdown, {
+                        saleId: s.id,
+                        startTime: s.startTime,
+                        endTime: s.endTime,
+                        serverTime: s.serverTime,
+                      })}
+                      <h3 class="card-title">{s.name}</h3>
+                      {s.description && <p class="card-text">{s.description}</p>}
+                      <StockBar remaining={s.remainingStock} total={s.totalStock} compact />
+                    </div>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </section>
+        );
+      })}
+    </Layout>
+  );
+}

@@ -1,0 +1,127 @@
+import type { Browser } from "playwright-core";
+import { startTestApp } from "../helpers/app.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { purchase } from "../helpers/client.ts";
+import { ADMIN_TOKEN } from "../helpers/env.ts";
+import { hydrated, launchBrowser, openPage, screenshots } from "./browser.ts";
+
+const WAIT = { timeout: 15_000 };
+
+Deno.test("admin console in Chromium", async () => {
+  const browser: Browser = await launchBrowser();
+  const app = await startTestApp();
+  const context = await browser.newContext();
+  try {
+    // Locked: the page shows only the sign-in form, and the admin API refuses the browser.
+    const login = await openPage(context, `${app.url}/admin`);
+    const { page } = login;
+    assertEquals(await page.title(), "Admin sign-in · Flashline");
+    assertEquals(await page.getByText("Sales console").count(), 0);
+    assertEquals((await context.request.get(`${app.url}/api/admin/sales/1/stats`)).status(), 401);
+    await screenshots(page, "admin-login");
+
+    await page.getByLabel("Admin token").fill("not-the-token-at-all");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("That token is not valid.").waitFor(WAIT);
+    assert(!page.url().includes("not-the-token"), "the token must never be in a URL");
+    assertEquals((await context.cookies()).length, 0);
+
+    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Sales console" }).waitFor(WAIT);
+    assertEquals(new URL(page.url()).pathname, "/admin");
+    assert(!page.url().includes(ADMIN_TOKEN));
+    const [cookie] = await context.cookies();
+    assertEquals([cookie?.httpOnly, cookie?.sameSite], [true, "Strict"]);
+    assert(!cookie?.value.includes(ADMIN_TOKEN), "the cookie holds a session, not the token");
+    await hydrated(page);
+
+    // The cookie opens the admin API; a change also needs the anti-forgery header.
+    const stats = await context.request.get(`${app.url}/api/admin/sales/1/stats`);
+    assertEquals(stats.status(), 200);
+    const forged = await context.request.post(`${app.url}/api/admin/sales/1/reconcile`);
+    assertEquals(forged.status(), 403);
+
+    // Create: first with an empty name (validation message), then properly.
+    await page.getByRole("button", { name: "New sale" }).click();
+    await page.getByLabel("Total stock").fill("25");
+    await page.getByRole("button", { name: "Create sale" }).click();
+    await page.locator("#sale-name-error").waitFor(WAIT);
+    assertMatch(await page.locator("#sale-name-error").textContent() ?? "", /.+/);
+    await page.getByLabel("Name").fill("Vintage Film Camera");
+    await page.getByLabel("Limit per shopper").fill("2");
+    await page.getByLabel("Description").fill("Fully serviced, with a 35 mm lens.");
+    await page.getByRole("button", { name: "Create sale" }).click();
+    await page.getByTestId("admin-notice").getByText(/Created sale #\d+/).waitFor(WAIT);
+    const notice = await page.getByTestId("admin-notice").textContent() ?? "";
+    const saleId = Number(/#(\d+)/.exec(notice)?.[1]);
+    const rows = await app.sql<{ total_stock: number; per_user_limit: number }[]>`
+      SELECT total_stock, per_user_limit FROM sales WHERE id = ${saleId}`;
+    assertEquals(rows[0], { total_stock: 25, per_user_limit: 2 });
+
+    // It is on the shop's front page.
+    const home = await openPage(context, `${app.url}/`);
+    await home.page.getByTestId(`sale-${saleId}`).getByText("Vintage Film Camera").waitFor(WAIT);
+    assertEquals(home.errors, []);
+    await home.page.close();
+
+    // Edit its stock.
+    const row = page.getByTestId(`admin-sale-${saleId}`);
+    await row.getByRole("button", { name: "Edit" }).click();
+    await page.getByLabel("Total stock").fill("30");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByTestId("admin-notice").getByText(`Saved sale #${saleId}.`).waitFor(WAIT);
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector(`[data-testid="admin-sale-${id}"] [data-testid="admin-remaining"]`)
+          ?.textContent === "30",
+      saleId,
+      WAIT,
+    );
+
+    // Live numbers of the live default sale, then reset and reconcile it.
+    for (const user of ["u1", "u2", "u3"]) {
+      assertEquals((await purchase(app.url, 1, user)).result, "SUCCESS");
+    }
+    await page.getByTestId("admin-sale-1").getByRole("button", { name: "Live" }).click();
+    const live = page.getByTestId("admin-live");
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="live-sold"]')?.textContent === "3",
+      undefined,
+      WAIT,
+    );
+    await live.getByText("SUCCESS").waitFor(WAIT);
+    await screenshots(page, "admin-console");
+
+    await live.getByRole("button", { name: "Reset" }).click();
+    await live.getByRole("button", { name: "Yes, reset" }).click();
+    await page.getByTestId("admin-notice").getByText("Sale #1 reset").waitFor(WAIT);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="live-sold"]')?.textContent === "0",
+      undefined,
+      WAIT,
+    );
+    const orders = await app.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM orders WHERE sale_id = 1`;
+    assertEquals(orders[0]?.n, 0);
+
+    await live.getByRole("button", { name: "Reconcile" }).click();
+    await page.getByTestId("drift").getByText("No drift: Redis agrees").waitFor(WAIT);
+    assertMatch(await page.getByTestId("drift").textContent() ?? "", /100 → 100/);
+    await screenshots(page, "admin-reconciled");
+
+    // The edit form at both widths.
+    await row.getByRole("button", { name: "Edit" }).click();
+    await screenshots(page, "admin-edit");
+
+    // Signing out closes it again.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Admin sign-in" }).waitFor(WAIT);
+    assertEquals((await context.request.get(`${app.url}/api/admin/sales/1/stats`)).status(), 401);
+    assertEquals(login.errors, []);
+  } finally {
+    await context.close();
+    await browser.close();
+    await app.close();
+  }
+});
