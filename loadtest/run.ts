@@ -1,137 +1,179 @@
 /**
- * The Deno load runner: a burst of distinct shoppers against a running server, then the invariant
- * check through the admin API. Usage:
+ * The Deno load runner: drives a server through a scenario, prints what it measured, checks the
+ * invariants once the server has settled, and writes a JSON result and an HTML report. Exits 1 on
+ * any breach, 2 when it cannot run. See loadtest/README.md.
  *
- *   deno task load --url http://127.0.0.1:8000 --shoppers 10000 --stock 1000 --concurrency 500
- *
- * It creates its own sale (ADMIN_TOKEN from the environment), so it never disturbs another one.
+ *   ADMIN_TOKEN=... deno task load --scenario burst --shoppers 1000 --stock 100 --concurrency 100
  */
 import { parseArgs } from "node:util";
+import { Admin, judge, missingInApi, readOrders, type SaleStats, settle } from "./invariants.ts";
+import { formatSummary, type RunResult, writeReport } from "./report.ts";
+import { Driver, parseStages, type ScenarioOptions, SCENARIOS, type Stage } from "./scenarios.ts";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string", default: "http://127.0.0.1:8000" },
-    shoppers: { type: "string", default: "10000" },
-    stock: { type: "string", default: "1000" },
-    concurrency: { type: "string", default: "500" },
-    quantity: { type: "string", default: "1" },
-  },
-});
-const base = values.url;
-const shoppers = Number(values.shoppers);
-const stock = Number(values.stock);
-const concurrency = Number(values.concurrency);
-const quantity = Number(values.quantity);
+const USAGE = `deno task load [--scenario burst|ramp|soldout|storm|read] [--url URL] [--sale ID]
+  [--shoppers N] [--stock N] [--concurrency N] [--quantity N] [--clicks N] [--stages 5s:200,...]
+  [--duration S] [--readers N] [--streams N] [--database-url URL] [--out PATH]
+ADMIN_TOKEN (environment) is required; DATABASE_URL (or --database-url) adds the PostgreSQL checks.`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  Deno.exit(2);
+}
+
+const { values: flags } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        scenario: { type: "string", default: "burst" },
+        url: { type: "string", default: "http://127.0.0.1:8000" },
+        sale: { type: "string" },
+        shoppers: { type: "string", default: "1000" },
+        stock: { type: "string", default: "100" },
+        concurrency: { type: "string", default: "100" },
+        quantity: { type: "string", default: "1" },
+        clicks: { type: "string", default: "10" },
+        stages: { type: "string", default: "5s:200,20s:200,5s:0" },
+        duration: { type: "string", default: "10" },
+        readers: { type: "string", default: "20" },
+        streams: { type: "string", default: "50" },
+        "database-url": { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+})();
+if (flags.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+
+function count(name: keyof typeof flags, min = 1): number {
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}`);
+  return n;
+}
+
+const scenarioName = flags.scenario;
+const scenario = SCENARIOS[scenarioName];
+if (!scenario) fail(`unknown scenario "${scenarioName}"`);
+const base = flags.url.replace(/\/+$/, "");
+const quantity = count("quantity");
+const stock = count("stock", 0);
+let stages: Stage[];
+try {
+  stages = parseStages(flags.stages);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
 const token = Deno.env.get("ADMIN_TOKEN");
-if (!token) {
-  console.error("ADMIN_TOKEN must be set: the runner creates its own sale through the admin API.");
-  Deno.exit(2);
-}
-const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+if (!token) fail("ADMIN_TOKEN must be set: the runner creates its sale and reads its numbers.");
+const databaseUrl = flags["database-url"] ?? Deno.env.get("DATABASE_URL");
+const admin = new Admin(base, token);
 
-async function post(path: string, body: unknown, headers: HeadersInit) {
-  const res = await fetch(base + path, { method: "POST", headers, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
-}
-
-const created = await post("/api/admin/sales", {
-  name: `load ${new Date().toISOString()}`,
-  totalStock: stock,
-  perUserLimit: Math.max(1, quantity),
-  startTime: new Date(Date.now() - 1000).toISOString(),
-  endTime: new Date(Date.now() + 3_600_000).toISOString(),
-}, auth);
-if (created.status !== 201) {
-  console.error("could not create the sale:", created.status, JSON.stringify(created.body));
-  Deno.exit(2);
-}
-const saleId: number = created.body.id;
-const run = crypto.randomUUID().slice(0, 8);
-const latencies: number[] = [];
-const outcomes: Record<string, number> = {};
-const confirmed: { userId: string; orderId: string }[] = [];
-let errors = 0;
-let next = 0;
-
-const started = performance.now();
-const progress = setInterval(() => {
-  const secs = (performance.now() - started) / 1000;
-  console.error(`  ${next}/${shoppers} sent, ${(next / secs).toFixed(0)} req/s`);
-}, 1000);
-await Promise.all(Array.from({ length: concurrency }, async () => {
-  while (next < shoppers) {
-    const userId = `load-${run}-${next++}`;
-    const t0 = performance.now();
-    try {
-      const res = await post(`/api/sales/${saleId}/purchase`, { userId, quantity }, {
-        "content-type": "application/json",
-      });
-      latencies.push(performance.now() - t0);
-      const result = res.body.result ?? res.body.error?.code ?? `HTTP_${res.status}`;
-      outcomes[result] = (outcomes[result] ?? 0) + 1;
-      if (res.status >= 500) errors++;
-      if (result === "SUCCESS" || result === "PENDING") {
-        confirmed.push({ userId, orderId: res.body.order.id });
-      }
-    } catch {
-      errors++;
-      outcomes.NETWORK_ERROR = (outcomes.NETWORK_ERROR ?? 0) + 1;
-    }
+// A sale of the run's own, unless told which: then the run adds to what it already sold.
+let saleId: number;
+let before: SaleStats;
+try {
+  if (flags.sale !== undefined) {
+    saleId = count("sale");
+    before = await admin.stats(saleId);
+  } else {
+    const now = Date.now();
+    const sale = await admin.request("POST", "/api/admin/sales", {
+      name: `load ${scenarioName} ${new Date(now).toISOString()}`,
+      totalStock: stock,
+      perUserLimit: quantity,
+      startTime: new Date(now - 1000).toISOString(),
+      endTime: new Date(now + 3_600_000).toISOString(),
+    }) as { id: number };
+    saleId = sale.id;
+    before = { total: stock, sold: 0, orders: 0, remaining: stock };
   }
-}));
-clearInterval(progress);
-const seconds = (performance.now() - started) / 1000;
-
-latencies.sort((a, b) => a - b);
-const pct = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-console.log(`sale ${saleId}: ${shoppers} shoppers, ${stock} items, ${concurrency} at a time`);
-console.log(
-  `throughput: ${(shoppers / seconds).toFixed(0)} requests/s over ${seconds.toFixed(2)} s`,
-);
-console.log(
-  `latency ms: p50 ${pct(0.5).toFixed(1)}  p90 ${pct(0.9).toFixed(1)}  p99 ${
-    pct(0.99).toFixed(1)
-  }  max ${(latencies.at(-1) ?? 0).toFixed(1)}`,
-);
-console.log("outcomes:", JSON.stringify(outcomes), `errors: ${errors}`);
-
-// Invariants, once the server has settled: from PostgreSQL (admin stats) and per shopper.
-const expectedSold = Math.min(stock, shoppers * quantity);
-let stats = { sold: -1, orders: -1, remainingStock: -1 };
-for (let i = 0; i < 100; i++) {
-  const res = await fetch(`${base}/api/admin/sales/${saleId}/stats`, { headers: auth });
-  stats = await res.json();
-  if (stats.sold + stats.remainingStock === stock && stats.sold >= confirmed.length * quantity) {
-    break;
-  }
-  await new Promise((r) => setTimeout(r, 100));
-}
-let missing = 0;
-for (let i = 0; i < confirmed.length; i += 50) {
-  await Promise.all(
-    confirmed.slice(i, i + 50).map(async ({ userId, orderId }) => {
-      const res = await fetch(`${base}/api/sales/${saleId}/orders/${userId}`);
-      const body = await res.json();
-      if (body.order?.id !== orderId) missing++;
-    }),
+} catch (error) {
+  console.error(
+    `cannot reach the server at ${base}: ${error instanceof Error ? error.message : error}`,
   );
+  Deno.exit(2);
 }
-const checks: [string, boolean][] = [
-  [
-    `sold ${stats.sold} == min(stock, shoppers × quantity) ${expectedSold}`,
-    stats.sold === expectedSold,
-  ],
-  [
-    `remaining ${stats.remainingStock} == total − sold ${stock - stats.sold}`,
-    stats.remainingStock === stock - stats.sold,
-  ],
-  [`every acknowledged order is in PostgreSQL (${missing} missing)`, missing === 0],
-  [
-    `one order per shopper (${stats.orders} orders, ${stats.sold} items)`,
-    stats.orders * quantity === stats.sold,
-  ],
-  [`no 5xx or network errors (${errors})`, errors === 0],
+
+const options: ScenarioOptions = {
+  shoppers: count("shoppers"),
+  concurrency: count("concurrency"),
+  clicks: count("clicks"),
+  stages,
+  duration: count("duration"),
+  readers: count("readers", 0),
+  streams: count("streams", 0),
+  remaining: before.remaining,
+};
+/** The settings that matter to this scenario, for the summary and the report. */
+const shown: Record<string, string | number> = {
+  stock: before.total,
+  quantity,
+  ...(scenarioName === "ramp" ? { stages: flags.stages } : { concurrency: options.concurrency }),
+  ...(["burst", "read", "storm"].includes(scenarioName) ? { shoppers: options.shoppers } : {}),
+  ...(scenarioName === "storm" ? { clicks: options.clicks } : {}),
+  ...(scenarioName === "soldout" ? { duration: `${options.duration}s` } : {}),
+  ...(scenarioName === "read" ? { readers: options.readers, streams: options.streams } : {}),
+};
+
+const startedAt = new Date();
+const driver = new Driver(base, saleId, quantity, crypto.randomUUID().slice(0, 8));
+const clock = performance.now();
+const progress = setInterval(() => {
+  const now = performance.now();
+  const p = driver.purchases.recent(now);
+  const r = driver.reads.recent(now);
+  console.error(
+    `[${
+      ((now - clock) / 1000).toFixed(0)
+    }s] ${driver.attempts.length} purchases (${p.requests}/s, p99 ${p.p99.toFixed(0)} ms)${
+      driver.reads.count ? `, ${driver.reads.count} reads (${r.requests}/s)` : ""
+    }  ${JSON.stringify(driver.purchases.outcomeCounts())}`,
+  );
+}, 1000);
+const outcome = await scenario(driver, options);
+clearInterval(progress);
+
+console.error("settling, then checking the invariants…");
+const after = await settle(admin, saleId);
+const rows = databaseUrl ? await readOrders(databaseUrl, saleId) : null;
+const checks = [
+  ...judge({
+    before,
+    quantity,
+    shoppers: driver.shoppers,
+    attempts: driver.attempts,
+    after,
+    rows,
+    missingInApi: await missingInApi(base, saleId, driver.attempts),
+  }),
+  ...outcome.checks,
 ];
-for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${what}`);
-Deno.exit(checks.every(([, ok]) => ok) ? 0 : 1);
+const reads = driver.reads.summary();
+const result: RunResult = {
+  startedAt: startedAt.toISOString(),
+  url: base,
+  scenario: scenarioName,
+  saleId,
+  options: shown,
+  purchases: driver.purchases.summary(),
+  reads: reads.requests > 0 ? reads : null,
+  notes: { distinctShoppers: driver.shoppers, ...outcome.notes },
+  checks,
+  passed: checks.every((c) => c.ok),
+};
+console.log(formatSummary(result));
+if (!rows) console.log("(PostgreSQL not checked: give --database-url or DATABASE_URL)");
+
+const out = flags.out?.replace(/\.(json|html)$/, "") ??
+  new URL(
+    `./results/${startedAt.toISOString().replaceAll(":", "-")}-${scenarioName}`,
+    import.meta.url,
+  ).pathname;
+const [json, html] = await writeReport(result, out);
+console.log(`result: ${json}\nreport: ${html}`);
+Deno.exit(result.passed ? 0 : 1);

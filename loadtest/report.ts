@@ -1,0 +1,255 @@
+/**
+ * The run's result: the summary printed to stdout, the JSON file, and a self-contained HTML page
+ * (inline SVG, no script, no external asset) that a person can open from disk or attach anywhere.
+ */
+import type { Check } from "./scenarios.ts";
+import type { Slice, Summary } from "./stats.ts";
+
+export interface RunResult {
+  startedAt: string;
+  url: string;
+  scenario: string;
+  saleId: number;
+  options: Record<string, string | number>;
+  purchases: Summary;
+  /** Only when the scenario reads (status polls). */
+  reads: Summary | null;
+  notes: Record<string, number>;
+  checks: Check[];
+  passed: boolean;
+}
+
+const ms = (v: number) => v.toFixed(1);
+
+function summaryLines(label: string, s: Summary): string[] {
+  return [
+    `${label}: ${s.requests} requests in ${s.seconds.toFixed(2)} s = ${
+      s.requestsPerSecond.toFixed(0)
+    } requests/s`,
+    `  latency ms: p50 ${ms(s.p50)}  p90 ${ms(s.p90)}  p99 ${ms(s.p99)}  max ${ms(s.max)}`,
+    `  outcomes: ${
+      Object.entries(s.outcomes).map(([k, v]) => `${k} ${v}`).join(", ") || "none"
+    }  errors: ${s.errors}`,
+  ];
+}
+
+/** The text summary the runner prints. */
+export function formatSummary(r: RunResult): string {
+  const lines = [
+    `${r.scenario} on sale ${r.saleId} at ${r.url} (${
+      Object.entries(r.options).map(([k, v]) => `${k} ${v}`).join(", ")
+    })`,
+    ...summaryLines("purchases", r.purchases),
+    ...(r.reads ? summaryLines("reads", r.reads) : []),
+    ...Object.entries(r.notes).map(([k, v]) => `  ${k}: ${v}`),
+    ...r.checks.map((c) => `${c.ok ? "PASS" : "FAIL"}  ${c.name}`),
+    r.passed ? "all checks passed" : "INVARIANT BREACH: see the FAIL lines above",
+  ];
+  return lines.join("\n");
+}
+
+const escape = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+
+const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777"];
+/** Outcomes keep one colour each across charts; the usual ones get the obvious colours. */
+const OUTCOME_COLOURS: Record<string, string> = {
+  SUCCESS: "#16a34a",
+  PENDING: "#84cc16",
+  SOLD_OUT: "#94a3b8",
+  ALREADY_PURCHASED: "#d97706",
+  HTTP_200: "#2563eb",
+  NETWORK_ERROR: "#dc2626",
+};
+
+function colourOf(name: string, i: number): string {
+  return OUTCOME_COLOURS[name] ?? PALETTE[i % PALETTE.length]!;
+}
+
+interface Line {
+  name: string;
+  colour: string;
+  values: number[];
+}
+
+const W = 720;
+const H = 240;
+const PAD = { left: 56, right: 16, top: 16, bottom: 32 };
+
+/** A round number at least `value`: 1, 2 or 5 times a power of ten. */
+function nice(value: number): number {
+  if (value <= 0) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 5, 10].map((m) => m * power).find((m) => m >= value)!;
+}
+
+const PLOT_W = W - PAD.left - PAD.right;
+const PLOT_H = H - PAD.top - PAD.bottom;
+
+/** Grid, y labels up to `max`, and time ticks over `seconds`. */
+function axes(max: number, seconds: number, unit: string): string {
+  const parts: string[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const y = PAD.top + PLOT_H - (PLOT_H * i) / 4;
+    const label = (max * i) / 4;
+    parts.push(
+      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`,
+      `<text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${
+        label >= 100 ? label.toFixed(0) : Number(label.toPrecision(3))
+      }</text>`,
+    );
+  }
+  const step = nice(seconds / 8);
+  for (let t = 0; t <= seconds + 1e-9; t += step) {
+    const x = PAD.left + (PLOT_W * t) / seconds;
+    parts.push(
+      `<text x="${x.toFixed(1)}" y="${H - 10}" text-anchor="middle">${
+        Number(t.toPrecision(4))
+      }s</text>`,
+    );
+  }
+  const mid = PAD.top + PLOT_H / 2;
+  parts.push(
+    `<text x="12" y="${mid}" transform="rotate(-90 12 ${mid})" text-anchor="middle">${
+      escape(unit)
+    }</text>`,
+  );
+  return parts.join("");
+}
+
+function legend(lines: { name: string; colour: string }[]): string {
+  return `<p class="legend">${
+    lines.map((l) => `<span><i style="background:${l.colour}"></i>${escape(l.name)}</span>`)
+      .join("")
+  }</p>`;
+}
+
+const svg = (height: number, body: string) =>
+  `<svg viewBox="0 0 ${W} ${height}" role="img">${body}</svg>`;
+
+/** Lines over the run, a point per slice drawn at the slice's middle. */
+function lineChart(title: string, unit: string, series: Slice[], lines: Line[]): string {
+  const width = series[0]?.width ?? 1;
+  const seconds = Math.max(1, series.length) * width;
+  const max = nice(Math.max(0, ...lines.flatMap((l) => l.values)));
+  const x = (i: number) => PAD.left + (PLOT_W * (i + 0.5) * width) / seconds;
+  const y = (v: number) => PAD.top + PLOT_H - (PLOT_H * v) / max;
+  const paths = lines.map((l) => {
+    const points = l.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
+    return `<polyline fill="none" stroke="${l.colour}" stroke-width="2" points="${points}"/>`;
+  });
+  return `<h2>${escape(title)}</h2>${legend(lines)}${
+    svg(H, axes(max, seconds, unit) + paths.join(""))
+  }`;
+}
+
+/** The whole run's outcome mix as one bar, then answers per second stacked by outcome. */
+function outcomeCharts(s: Summary): string {
+  const names = Object.keys(s.outcomes);
+  const width = s.series[0]?.width ?? 1;
+  const seconds = Math.max(1, s.series.length) * width;
+  const max = nice(Math.max(0, ...s.series.map((b) => b.rate)));
+  const barW = (PLOT_W * width) / seconds;
+  const bars = s.series.flatMap((slice, j) => {
+    let below = 0;
+    return names.map((name, i) => {
+      const rate = (slice.outcomes[name] ?? 0) / width;
+      const h = (PLOT_H * rate) / max;
+      const y = PAD.top + PLOT_H - (PLOT_H * below) / max - h;
+      below += rate;
+      return rate === 0
+        ? ""
+        : `<rect x="${(PAD.left + barW * j).toFixed(1)}" y="${y.toFixed(1)}" width="${
+          Math.max(0.5, barW - 1).toFixed(1)
+        }" height="${h.toFixed(1)}" fill="${colourOf(name, i)}"><title>${
+          Number(slice.t.toPrecision(4))
+        }s ${escape(name)}: ${slice.outcomes[name]}</title></rect>`;
+    });
+  });
+  const total = Math.max(1, s.requests);
+  let offset = 0;
+  const mix = names.map((name, i) => {
+    const w = (W * (s.outcomes[name] ?? 0)) / total;
+    const rect = `<rect x="${offset.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="28" fill="${
+      colourOf(name, i)
+    }"><title>${escape(name)}: ${s.outcomes[name]}</title></rect>`;
+    offset += w;
+    return rect;
+  });
+  const entries = names.map((name, i) => ({
+    name: `${name} ${s.outcomes[name]} (${(100 * (s.outcomes[name] ?? 0) / total).toFixed(1)}%)`,
+    colour: colourOf(name, i),
+  }));
+  return `<h2>Outcome mix</h2>${legend(entries)}${svg(28, mix.join(""))}` +
+    `<h2>Outcomes over time</h2>${svg(H, axes(max, seconds, "answers/s") + bars.join(""))}`;
+}
+
+function summaryTable(s: Summary): string {
+  const cells = [
+    ["requests", String(s.requests)],
+    ["requests/s", s.requestsPerSecond.toFixed(0)],
+    ["p50 ms", ms(s.p50)],
+    ["p90 ms", ms(s.p90)],
+    ["p99 ms", ms(s.p99)],
+    ["max ms", ms(s.max)],
+    ["errors", String(s.errors)],
+  ];
+  return `<table><tr>${cells.map(([k]) => `<th>${k}</th>`).join("")}</tr><tr>${
+    cells.map(([, v]) => `<td>${v}</td>`).join("")
+  }</tr></table>`;
+}
+
+function charts(label: string, s: Summary): string {
+  return [
+    `<section><h1>${escape(label)}</h1>`,
+    summaryTable(s),
+    lineChart("Throughput", "answers/s", s.series, [
+      { name: "answers/s", colour: PALETTE[0]!, values: s.series.map((b) => b.rate) },
+      { name: "errors/s", colour: PALETTE[1]!, values: s.series.map((b) => b.errorRate) },
+    ]),
+    lineChart("Latency percentiles", "ms", s.series, [
+      { name: "p50", colour: PALETTE[2]!, values: s.series.map((b) => b.p50) },
+      { name: "p90", colour: PALETTE[3]!, values: s.series.map((b) => b.p90) },
+      { name: "p99", colour: PALETTE[1]!, values: s.series.map((b) => b.p99) },
+    ]),
+    outcomeCharts(s),
+    "</section>",
+  ].join("");
+}
+
+const STYLE = `body{font:14px system-ui,sans-serif;margin:24px auto;max-width:760px;color:#111}
+h1{font-size:20px;margin:24px 0 8px}h2{font-size:15px;margin:18px 0 4px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d1d5db;padding:4px 8px;text-align:right}
+svg{width:100%;height:auto;font-size:11px;fill:#374151}
+.legend span{margin-right:14px;white-space:nowrap}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+.pass{color:#15803d}.fail{color:#b91c1c;font-weight:600}ul{padding-left:18px}`;
+
+/** The report page: the run's settings, the checks, then charts per kind of request. */
+export function renderHtml(r: RunResult): string {
+  const options = Object.entries(r.options).map(([k, v]) => `${escape(k)} ${escape(String(v))}`)
+    .join(", ");
+  const checks = r.checks.map((c) =>
+    `<li class="${c.ok ? "pass" : "fail"}">${c.ok ? "PASS" : "FAIL"} ${escape(c.name)}</li>`
+  ).join("");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Load test: ${escape(r.scenario)} ${escape(r.startedAt)}</title><style>${STYLE}</style></head>
+<body><h1>Load test: ${escape(r.scenario)}, ${
+    r.passed ? '<span class="pass">passed</span>' : '<span class="fail">INVARIANT BREACH</span>'
+  }</h1>
+<p>${escape(r.startedAt)} · ${escape(r.url)} · sale ${r.saleId} · ${options}</p>
+<h2>Invariants</h2><ul>${checks}</ul>
+${charts("Purchases", r.purchases)}${r.reads ? charts("Reads", r.reads) : ""}
+</body></html>
+`;
+}
+
+/** Writes `<base>.json` and `<base>.html`; returns their paths. */
+export async function writeReport(r: RunResult, base: string): Promise<[string, string]> {
+  const dir = base.includes("/") ? base.slice(0, base.lastIndexOf("/")) : ".";
+  await Deno.mkdir(dir, { recursive: true });
+  const json = `${base}.json`;
+  const html = `${base}.html`;
+  await Deno.writeTextFile(json, JSON.stringify(r, null, 2) + "\n");
+  await Deno.writeTextFile(html, renderHtml(r));
+  return [json, html];
+}

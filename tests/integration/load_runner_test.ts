@@ -1,0 +1,137 @@
+/**
+ * `deno task load` as a user runs it: a subprocess against the real server (main.ts, a process of
+ * its own), with PostgreSQL given, so every check of the runner runs; its exit code, JSON result
+ * and HTML report are what is asserted, and the rows are counted again here.
+ */
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { deleteKeys } from "../helpers/app.ts";
+import { ADMIN_TOKEN, createTestDatabase, REDIS_URL, testPrefix } from "../helpers/env.ts";
+import { ServerProcess } from "../helpers/processes.ts";
+import { connectDb } from "../../lib/db.ts";
+import type { RunResult } from "../../loadtest/report.ts";
+
+const RUNNER = new URL("../../loadtest/run.ts", import.meta.url).pathname;
+
+async function load(
+  url: string,
+  databaseUrl: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; result: RunResult; html: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "fs-load-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        RUNNER,
+        "--url",
+        url,
+        "--database-url",
+        databaseUrl,
+        "--out",
+        `${dir}/run`,
+        ...args,
+      ],
+      env: { ADMIN_TOKEN },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const result = JSON.parse(await Deno.readTextFile(`${dir}/run.json`)) as RunResult;
+    return { code: out.code, stdout, result, html: await Deno.readTextFile(`${dir}/run.html`) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("deno task load: burst, storm and read pass their checks against the real server", async (t) => {
+  const db = await createTestDatabase();
+  const prefix = testPrefix();
+  const server = new ServerProcess({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    ADMIN_TOKEN,
+  });
+  const sql = connectDb(db.url, { max: 1 });
+  const soldIn = async (saleId: number) => {
+    const [row] = await sql<{ sold: number; shoppers: number }[]>`
+      SELECT coalesce(sum(quantity), 0)::int AS sold, count(DISTINCT user_id)::int AS shoppers
+      FROM orders WHERE sale_id = ${saleId}`;
+    return row!;
+  };
+  try {
+    await server.start();
+
+    await t.step("burst: 3,000 shoppers, 200 at a time, for 100 items", async () => {
+      const run = await load(server.url, db.url, [
+        "--scenario",
+        "burst",
+        "--shoppers",
+        "3000",
+        "--stock",
+        "100",
+        "--concurrency",
+        "200",
+      ]);
+      assertEquals(run.code, 0, run.stdout);
+      assertEquals(run.result.passed, true);
+      assertEquals(run.result.purchases.requests, 3000);
+      assertEquals(run.result.purchases.outcomes, { SOLD_OUT: 2900, SUCCESS: 100 });
+      // The API checks and the PostgreSQL ones all ran, and all held.
+      assertEquals(run.result.checks.filter((c) => c.name.startsWith("PostgreSQL")).length, 5);
+      assertEquals(run.result.checks.filter((c) => !c.ok), []);
+      assert(run.stdout.includes("requests/s") && run.stdout.includes("p99"));
+      assert(run.result.purchases.series.length > 0);
+      assert(run.html.includes("<svg") && !/(src|href)="https?:/.test(run.html));
+      assertEquals(await soldIn(run.result.saleId), { sold: 100, shoppers: 100 });
+    });
+
+    await t.step("storm: 200 shoppers clicking 5 times at once, for 50 items", async () => {
+      const run = await load(server.url, db.url, [
+        "--scenario",
+        "storm",
+        "--shoppers",
+        "200",
+        "--clicks",
+        "5",
+        "--stock",
+        "50",
+        "--concurrency",
+        "100",
+      ]);
+      assertEquals(run.code, 0, run.stdout);
+      assertEquals(run.result.purchases.requests, 1000);
+      assertEquals(run.result.purchases.outcomes.SUCCESS, 50);
+      assertEquals(run.result.notes.distinctShoppers, 200);
+      assertEquals(await soldIn(run.result.saleId), { sold: 50, shoppers: 50 });
+    });
+
+    await t.step("read: pollers and event streams during a rush", async () => {
+      const run = await load(server.url, db.url, [
+        "--scenario",
+        "read",
+        "--shoppers",
+        "500",
+        "--stock",
+        "40",
+        "--concurrency",
+        "50",
+        "--readers",
+        "4",
+        "--streams",
+        "4",
+      ]);
+      assertEquals(run.code, 0, run.stdout);
+      assert((run.result.reads?.requests ?? 0) > 0);
+      assertEquals(run.result.reads?.errors, 0);
+      assert(run.result.checks.some((c) => c.name.startsWith("every event stream") && c.ok));
+      assertEquals(await soldIn(run.result.saleId), { sold: 40, shoppers: 40 });
+    });
+  } finally {
+    await server.stop();
+    await sql.end();
+    await db.drop();
+    await deleteKeys(REDIS_URL, prefix);
+  }
+});

@@ -1,0 +1,117 @@
+import { assertEquals } from "../helpers/assert.ts";
+import { type Evidence, judge } from "../../loadtest/invariants.ts";
+import { type Attempt, parseStages, targetAt } from "../../loadtest/scenarios.ts";
+import { percentile, Recorder, sliceWidthMs } from "../../loadtest/stats.ts";
+
+const ok = (userId: string, orderId: string): Attempt => ({
+  userId,
+  status: 201,
+  result: "SUCCESS",
+  orderId,
+});
+const soldOut = (userId: string): Attempt => ({
+  userId,
+  status: 410,
+  result: "SOLD_OUT",
+  orderId: null,
+});
+
+/** Two items, three shoppers: a and b bought, c was told sold out. Everything agrees. */
+function clean(): Evidence {
+  return {
+    before: { total: 2, sold: 0, orders: 0, remaining: 2 },
+    quantity: 1,
+    shoppers: 3,
+    attempts: [ok("a", "o1"), ok("b", "o2"), soldOut("c")],
+    after: { total: 2, sold: 2, orders: 2, remaining: 0 },
+    rows: [
+      { id: "o1", userId: "a", quantity: 1 },
+      { id: "o2", userId: "b", quantity: 1 },
+    ],
+    missingInApi: 0,
+  };
+}
+
+const failed = (e: Evidence) => judge(e).filter((c) => !c.ok).map((c) => c.name.split(" (")[0]);
+
+Deno.test("the load runner's judge passes a clean run and names each breach", () => {
+  assertEquals(failed(clean()), []);
+
+  const oversold = clean();
+  oversold.rows!.push({ id: "o3", userId: "c", quantity: 1 });
+  oversold.after = { total: 2, sold: 3, orders: 3, remaining: -1 };
+  assertEquals(failed(oversold), [
+    "sold 3 == min(stock, distinct shoppers × quantity) 2",
+    "PostgreSQL: no oversell",
+    "PostgreSQL: no refused shopper has an order",
+  ]);
+
+  const lost = clean();
+  lost.rows = [{ id: "o1", userId: "a", quantity: 1 }];
+  assertEquals(failed(lost), [
+    "PostgreSQL: 1 items in 1 orders == the API's 2 in 2",
+    "PostgreSQL: every SUCCESS is in PostgreSQL",
+  ]);
+
+  const twice = clean();
+  twice.attempts.push(ok("a", "o9"));
+  twice.rows!.push({ id: "o9", userId: "a", quantity: 1 });
+  assertEquals(failed(twice), [
+    "no shopper was acknowledged twice or told of two orders",
+    "PostgreSQL: 3 items in 3 orders == the API's 2 in 2",
+    "PostgreSQL: no oversell",
+    "PostgreSQL: no shopper has two orders",
+  ]);
+
+  const stuck = clean();
+  stuck.after = { ...stuck.after, remaining: 1 };
+  stuck.missingInApi = 1;
+  stuck.attempts.push({ userId: "d", status: 0, result: "NETWORK_ERROR", orderId: null });
+  stuck.shoppers = 4;
+  assertEquals(failed(stuck), [
+    "remaining 1 == total − sold 0",
+    "every acknowledged order is the shopper's order in the API",
+    "no 5xx or network errors",
+  ]);
+});
+
+Deno.test("the judge expects whole orders only and leaves PostgreSQL out when not given", () => {
+  // 5 items, 2 per order: 2 orders sell, 1 item is left that nobody may buy.
+  const e: Evidence = {
+    before: { total: 5, sold: 0, orders: 0, remaining: 5 },
+    quantity: 2,
+    shoppers: 10,
+    attempts: [],
+    after: { total: 5, sold: 4, orders: 2, remaining: 1 },
+    rows: null,
+    missingInApi: 0,
+  };
+  assertEquals(judge(e).every((c) => c.ok && !c.name.startsWith("PostgreSQL")), true);
+});
+
+Deno.test("percentiles, slices and ramp stages", () => {
+  assertEquals(percentile([], 0.5), 0);
+  const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+  assertEquals([0.5, 0.9, 0.99, 1].map((q) => percentile(hundred, q)), [50, 90, 99, 100]);
+  assertEquals([500, 4_000, 30_000, 600_000].map(sliceWidthMs), [100, 100, 1000, 20_000]);
+
+  const r = new Recorder(0);
+  r.record(0, 10, "SUCCESS", false);
+  r.record(100, 30, "SOLD_OUT", false);
+  r.record(200, 50, "NETWORK_ERROR", true);
+  const s = r.summary();
+  assertEquals([s.requests, s.errors, s.p50, s.max], [3, 1, 30, 50]);
+  assertEquals(s.outcomes, { NETWORK_ERROR: 1, SOLD_OUT: 1, SUCCESS: 1 });
+  assertEquals(s.series.map((x) => x.rate), [10, 10, 10]);
+
+  const stages = parseStages("10s:100,10s:100,5s:0");
+  assertEquals([0, 5, 10, 15, 22.5, 25, 30].map((t) => targetAt(stages, t)), [
+    0,
+    50,
+    100,
+    100,
+    50,
+    0,
+    0,
+  ]);
+});
