@@ -1,9 +1,17 @@
 import { Hono } from "hono";
+import { AdminAudit } from "./lib/admin_audit.ts";
 import { requireAdmin } from "./lib/admin_auth.ts";
+import { clientIp, peerAddress } from "./lib/client_ip.ts";
 import { AppError, errorBody } from "./lib/errors.ts";
+import { security } from "./lib/security.ts";
 import type { Handlers } from "./lib/http.ts";
 import { json } from "./lib/http.ts";
 import type { Platform } from "./lib/platform.ts";
+import { RedisUnavailableError } from "./lib/redis/client.ts";
+import { notFoundPage, wantsPage } from "./components/ErrorPage.tsx";
+import * as adminPage from "./routes/admin.tsx";
+import * as adminLogin from "./routes/admin/login.ts";
+import * as adminLogout from "./routes/admin/logout.ts";
 import * as adminSale from "./routes/api/admin/sales/[id].ts";
 import * as adminSaleReconcile from "./routes/api/admin/sales/[id]/reconcile.ts";
 import * as adminSaleReset from "./routes/api/admin/sales/[id]/reset.ts";
@@ -22,6 +30,9 @@ import * as seedSaleTimes from "./routes/sale/[id]/times.ts";
 import * as seedRecovery from "./routes/sale/recovery.ts";
 import * as seedReset from "./routes/sale/reset.ts";
 import * as seedStats from "./routes/sale/stats.ts";
+import * as salePage from "./routes/sales/[id].tsx";
+import * as salesPage from "./routes/index.tsx";
+import * as staticFiles from "./routes/static/[...path].ts";
 import * as seedStatus from "./routes/sale/status.ts";
 
 interface Route {
@@ -32,6 +43,13 @@ interface Route {
 
 /** Every route, in one place. Paths use Hono's `:param`; files use Fresh's `[param]`. */
 const ROUTES: Route[] = [
+  // Pages (HTML) and their assets.
+  { path: "/", handler: salesPage.handler },
+  { path: "/sales/:id", handler: salePage.handler },
+  { path: "/admin", handler: adminPage.handler },
+  { path: "/admin/login", handler: adminLogin.handler },
+  { path: "/admin/logout", handler: adminLogout.handler },
+  { path: "/static/:path{.+}", handler: staticFiles.handler },
   { path: "/health", handler: health.handler },
   { path: "/metrics", handler: metrics.handler },
   { path: "/api/sales", handler: sales.handler },
@@ -57,6 +75,7 @@ const ROUTES: Route[] = [
 
 /** Connection faults (as opposed to bugs) are answered 503: the client may retry. */
 function isUnavailable(error: unknown): boolean {
+  if (error instanceof RedisUnavailableError) return true;
   const text = error instanceof Error
     ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? "")}`
     : "";
@@ -67,6 +86,8 @@ function isUnavailable(error: unknown): boolean {
 /** Builds the HTTP app over an opened platform. Never listens: main.ts and the tests do that. */
 export function buildApp(platform: Platform): Hono {
   const app = new Hono();
+  app.use(security(platform.config.CORS_ORIGINS));
+  const audit = new AdminAudit(platform.sql);
 
   for (const route of ROUTES) {
     const methods = Object.keys(route.handler);
@@ -74,7 +95,27 @@ export function buildApp(platform: Platform): Hono {
       app.on(method, route.path, async (c) => {
         const req = c.req.raw;
         if (route.admin) await requireAdmin(req, platform.config.ADMIN_TOKEN);
-        return await handle({ req, url: new URL(req.url), params: c.req.param(), state: platform });
+        const ip = clientIp(req, peerAddress(c.env), platform.config.TRUSTED_PROXY_HOPS);
+        const ctx = {
+          req,
+          url: new URL(req.url),
+          params: c.req.param(),
+          state: platform,
+          clientIp: ip,
+        };
+        if (!route.admin) return await handle(ctx);
+        // Past the token check: an admin action, written down with how it ended.
+        let status = 500;
+        try {
+          const res = await handle(ctx);
+          status = res.status;
+          return res;
+        } catch (error) {
+          if (error instanceof AppError) status = error.status;
+          throw error;
+        } finally {
+          await audit.record(req, ip, status);
+        }
       });
     }
     app.all(
@@ -83,15 +124,21 @@ export function buildApp(platform: Platform): Hono {
     );
   }
 
-  app.notFound(() => json(errorBody("NOT_FOUND"), 404));
+  app.notFound((c) => wantsPage(c.req.raw) ? notFoundPage() : json(errorBody("NOT_FOUND"), 404));
   app.onError((error) => {
     if (error instanceof AppError) {
-      const headers: Record<string, string> = error.status === 503 ? { "retry-after": "1" } : {};
+      const retryAfter = error.retryAfterS ?? (error.status === 503 ? 1 : undefined);
+      const headers: Record<string, string> = retryAfter === undefined
+        ? {}
+        : { "retry-after": String(retryAfter) };
       return json(errorBody(error.code, error.message, error.details), error.status, headers);
     }
     const requestId = crypto.randomUUID();
-    console.error(`request ${requestId} failed:`, error);
     const code = isUnavailable(error) ? "UNAVAILABLE" : "INTERNAL";
+    // An outage fails many requests alike: one line each; a bug gets its stack.
+    if (code === "UNAVAILABLE") {
+      console.error(`request ${requestId} unavailable: ${(error as Error).message}`);
+    } else console.error(`request ${requestId} failed:`, error);
     return json(
       errorBody(code, undefined, { requestId }),
       code === "UNAVAILABLE" ? 503 : 500,

@@ -4,6 +4,19 @@ export const ERRORS = {
   INVALID_JSON: { status: 400, message: "The request body is not valid JSON." },
   QUANTITY_OVER_LIMIT: { status: 400, message: "The quantity is above the per-shopper limit." },
   UNAUTHORIZED: { status: 401, message: "A valid admin bearer token is required." },
+  CSRF_REJECTED: {
+    status: 403,
+    message:
+      "A change made with the admin cookie must send the header X-Requested-With: flashline.",
+  },
+  SHOPPER_UNAUTHORIZED: {
+    status: 401,
+    message: "A valid shopper bearer token is required.",
+  },
+  FORBIDDEN_SHOPPER: {
+    status: 403,
+    message: "The userId does not match the shopper of the token.",
+  },
   NOT_FOUND: { status: 404, message: "No such resource." },
   SALE_NOT_FOUND: { status: 404, message: "No such sale." },
   ORDER_NOT_FOUND: { status: 404, message: "This shopper has no order in this sale." },
@@ -14,6 +27,10 @@ export const ERRORS = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request body must be application/json." },
+  RATE_LIMITED: {
+    status: 429,
+    message: "Too many attempts; retry after the number of seconds in Retry-After.",
+  },
   INTERNAL: { status: 500, message: "Internal error." },
   ADMIN_DISABLED: {
     status: 503,
@@ -39,6 +56,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message?: string,
     readonly details?: unknown,
+    /** Seconds a client should wait before retrying (the Retry-After header), if it may. */
+    readonly retryAfterS?: number,
   ) {
     super(message ?? ERRORS[code].message);
   }

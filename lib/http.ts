@@ -8,6 +8,8 @@ export interface RouteContext {
   url: URL;
   params: Record<string, string>;
   state: Platform;
+  /** The client's address (lib/client_ip.ts): the TCP peer, or X-Forwarded-For when trusted. */
+  clientIp: string;
 }
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -72,6 +74,15 @@ export async function readJson<T extends z.ZodType>(
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
+}
+
+/** Reads an HTML form post (size-limited, application/x-www-form-urlencoded only). */
+export async function readForm(ctx: RouteContext): Promise<URLSearchParams> {
+  const type = ctx.req.headers.get("content-type") ?? "";
+  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "The form must be sent URL-encoded.");
+  }
+  return new URLSearchParams(await readLimited(ctx.req, ctx.state.config.MAX_BODY_BYTES));
 }
 
 /** Validates path or query parameters. */

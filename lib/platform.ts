@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { connectDb, ensureDatabase, type Sql } from "./db.ts";
 import { Gate } from "./gate/gate.ts";
 import { salesChannel } from "./gate/keys.ts";
+import { ShopperIdentity } from "./identity.ts";
 import { Metrics } from "./metrics.ts";
 import { Reconciler } from "./orders/reconciler.ts";
 import { OrderRepository } from "./orders/repository.ts";
@@ -10,7 +11,8 @@ import { makeSettle } from "./orders/settle.ts";
 import { OutboxSweeper } from "./orders/sweeper.ts";
 import { OrderWriter } from "./orders/writer.ts";
 import type { RedisClient } from "./redis/client.ts";
-import { connectTcp } from "./redis/tcp.ts";
+import { connectRest } from "./redis/rest.ts";
+import { connectCluster, connectTcp } from "./redis/tcp.ts";
 import { SaleAdmin } from "./sales/admin.ts";
 import { SaleCache } from "./sales/cache.ts";
 import { Catalog } from "./sales/catalog.ts";
@@ -33,6 +35,7 @@ export interface Platform {
   sweeper: OutboxSweeper;
   reconciler: Reconciler;
   metrics: Metrics;
+  identity: ShopperIdentity;
   live: LiveFeed;
   close(): Promise<void>;
 }
@@ -43,6 +46,28 @@ export class StartupError extends Error {}
 function where(url: string): string {
   const u = new URL(url);
   return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+/** Which Redis the configuration names: REST wins over a cluster, which wins over REDIS_URL. */
+function redisBackend(config: Config): { name: string; connect(): Promise<RedisClient> } {
+  const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token } = config;
+  if (url && token) {
+    return {
+      name: `${where(url)} (REST, UPSTASH_REDIS_REST_URL)`,
+      connect: () => connectRest({ url, token, pollMs: config.REST_POLL_MS }),
+    };
+  }
+  const nodes = config.REDIS_CLUSTER_NODES;
+  if (nodes) {
+    return {
+      name: `${nodes} (cluster, REDIS_CLUSTER_NODES)`,
+      connect: () => connectCluster(nodes),
+    };
+  }
+  return {
+    name: `${where(config.REDIS_URL)} (REDIS_URL)`,
+    connect: () => connectTcp(config.REDIS_URL),
+  };
 }
 
 export async function openPlatform(config: Config): Promise<Platform> {
@@ -59,16 +84,19 @@ export async function openPlatform(config: Config): Promise<Platform> {
   await migrate(sql);
 
   let redis: RedisClient;
+  const backend = redisBackend(config);
   try {
-    redis = await connectTcp(config.REDIS_URL);
+    redis = await backend.connect();
   } catch (error) {
     await sql.end({ timeout: 1 });
-    throw new StartupError(
-      `Redis is unreachable at ${where(config.REDIS_URL)} (REDIS_URL): ${(error as Error).message}`,
-    );
+    throw new StartupError(`Redis is unreachable at ${backend.name}: ${(error as Error).message}`);
   }
 
-  const gate = await Gate.load(redis, config.REDIS_KEY_PREFIX);
+  const gate = await Gate.load(redis, config.REDIS_KEY_PREFIX, {
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    perShopper: config.RATE_LIMIT_PER_SHOPPER,
+    perClient: config.RATE_LIMIT_PER_IP,
+  });
   const salesRepo = new SaleRepository(sql);
   const orders = new OrderRepository(sql);
   const cache = new SaleCache(salesRepo, redis, salesChannel(config.REDIS_KEY_PREFIX), {
@@ -124,6 +152,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     sweeper,
     reconciler,
     metrics,
+    identity: ShopperIdentity.from(config),
     live,
     async close() {
       live.stop();

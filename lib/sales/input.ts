@@ -7,7 +7,7 @@ const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s)).refi
 );
 
 const fields = {
-  name: z.string().trim().min(1).max(200),
+  name: z.string().max(200).trim().min(1),
   description: z.string().max(2000),
   totalStock: z.number().int().min(0).max(10_000_000),
   perUserLimit: z.number().int().min(1).max(1000),
