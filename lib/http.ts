@@ -22,9 +22,25 @@ export function json(data: unknown, status = 200, headers: HeadersInit = {}): Re
   });
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new AppError("INVALID_JSON", "The request body is not valid UTF-8.");
+  }
+}
+
 async function readLimited(req: Request, maxBytes: number): Promise<string> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE");
+  const length = req.headers.get("content-length");
+  if (Number(length ?? "0") > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE");
+  // A declared length within the limit (what clients send) is read in one go: the server reads
+  // no further than the declared length, so the limit holds without the chunk loop below, which
+  // cost a quarter of the JavaScript time of a sold-out answer (measured with --cpu-prof).
+  if (length !== null && !req.headers.has("transfer-encoding")) {
+    return decodeUtf8(await req.bytes());
+  }
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -45,11 +61,7 @@ async function readLimited(req: Request, maxBytes: number): Promise<string> {
     bytes.set(c, offset);
     offset += c.byteLength;
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new AppError("INVALID_JSON", "The request body is not valid UTF-8.");
-  }
+  return decodeUtf8(bytes);
 }
 
 export function validationError(error: z.ZodError): AppError {

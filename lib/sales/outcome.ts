@@ -52,3 +52,15 @@ export function purchaseAnswer(outcome: PurchaseOutcome, statuses: Record<Answer
   if (status >= 400) body.error = { code: outcome.result, message };
   return { status, body };
 }
+
+const SOLD_OUT_BODY = JSON.stringify(
+  purchaseAnswer({ result: "SOLD_OUT", remainingStock: 0 }, API_STATUS).body,
+);
+
+/** The answer to every attempt once a sale is sold out, serialised once (the hottest refusal). */
+export function soldOutResponse(): Response {
+  return new Response(SOLD_OUT_BODY, {
+    status: API_STATUS.SOLD_OUT,
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+}

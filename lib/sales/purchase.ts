@@ -30,6 +30,16 @@ export class PurchaseService {
     private readonly metrics: Metrics,
   ) {}
 
+  /**
+   * True (and counted) when the local hint says the sale is sold out: the API then answers from
+   * the path alone, without reading the body. Only ever a refusal, and only while stock is 0.
+   */
+  refusedAsSoldOut(saleId: number): boolean {
+    if (!this.cache.isSoldOut(saleId)) return false;
+    this.metrics.recordPurchase(saleId, "SOLD_OUT", 0);
+    return true;
+  }
+
   /** Decides one attempt and counts its outcome, under the code the API answers with. */
   async purchase(
     saleId: number,

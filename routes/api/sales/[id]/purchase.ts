@@ -7,7 +7,7 @@ import {
   readJson,
   userIdSchema,
 } from "../../../../lib/http.ts";
-import { API_STATUS, purchaseAnswer } from "../../../../lib/sales/outcome.ts";
+import { API_STATUS, purchaseAnswer, soldOutResponse } from "../../../../lib/sales/outcome.ts";
 
 const body = z.strictObject({
   // Optional only for token-identified shoppers (lib/identity.ts); demo mode requires it.
@@ -18,6 +18,8 @@ const body = z.strictObject({
 export const handler: Handlers = {
   async POST(ctx) {
     const saleId = parseParams(idParam, ctx.params.id);
+    // Once sold out, the path alone decides: no body is worth reading (see lib/sales/purchase.ts).
+    if (ctx.state.purchases.refusedAsSoldOut(saleId)) return soldOutResponse();
     const input = await readJson(ctx, body);
     const userId = await ctx.state.identity.shopperOf(ctx.req, input.userId);
     const outcome = await ctx.state.purchases.purchase(
