@@ -12,14 +12,23 @@ export interface LiveUpdate {
 type Listener = (update: LiveUpdate) => void;
 
 /**
+ * Stream writes per second one process spends on a sale's updates. Past it, updates of that sale
+ * come less often than every tick (5,000 streams: once a second): watchers cost the buyers a
+ * bounded share of the CPU however many there are. Every stream still gets the latest state.
+ */
+const FANOUT_PER_SECOND = 5000;
+
+/**
  * One poll loop per process feeds every open event stream: each tick reads the stock of the sales
  * that have listeners (one GET each, whatever the number of listeners) and tells listeners only
- * when the stock or status changed. At most one update per tick, so at most 1000/intervalMs a second.
+ * when the stock or status changed. At most one update per tick, so at most 1000/intervalMs a second,
+ * and fewer for a sale with very many streams (FANOUT_PER_SECOND).
  */
 export class LiveFeed {
   /** saleId -> listener -> how to end that listener's stream */
   private listeners = new Map<number, Map<Listener, () => void>>();
   private last = new Map<number, string>();
+  private sentAt = new Map<number, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -48,6 +57,7 @@ export class LiveFeed {
       if (set.size === 0) {
         this.listeners.delete(saleId);
         this.last.delete(saleId);
+        this.sentAt.delete(saleId);
       }
       if (this.listeners.size === 0) {
         clearInterval(this.timer);
@@ -78,13 +88,17 @@ export class LiveFeed {
   }
 
   private async tick(): Promise<void> {
-    await Promise.all([...this.listeners.keys()].map(async (saleId) => {
+    const now = Date.now();
+    await Promise.all([...this.listeners].map(async ([saleId, set]) => {
+      const gap = Math.max(this.intervalMs, (set.size * 1000) / FANOUT_PER_SECOND);
+      if (now - (this.sentAt.get(saleId) ?? 0) < gap) return;
       const update = await this.current(saleId);
       if (!update) return;
       const key = `${update.remainingStock}/${update.status}`;
       if (this.last.get(saleId) === key) return;
       this.last.set(saleId, key);
-      for (const listener of this.listeners.get(saleId)?.keys() ?? []) listener(update);
+      this.sentAt.set(saleId, now);
+      for (const listener of set.keys()) listener(update);
     }));
   }
 }
