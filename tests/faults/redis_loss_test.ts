@@ -1,51 +1,18 @@
 import { Redis } from "ioredis";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
-import { type Attempt, call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
+import { call, createSale, pool, purchase } from "../helpers/client.ts";
 import { History, ITERATIONS } from "../helpers/history.ts";
-import { breaches, NO_BREACHES, settle, verdict } from "../helpers/invariants.ts";
+import { verdict } from "../helpers/invariants.ts";
 import { RedisServer } from "../helpers/processes.ts";
-
-/** A shopper's client that retries "try again" answers (503 SALE_REBUILDING), recording each. */
-async function buyRetrying(
-  url: string,
-  saleId: number,
-  userId: string,
-  log: Attempt[],
-): Promise<Attempt> {
-  for (;;) {
-    const a = await purchase(url, saleId, userId);
-    log.push(a);
-    if (a.status !== 503) return a;
-    assertEquals(a.result, "SALE_REBUILDING");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { redisLossMidSale } from "../helpers/scenarios.ts";
 
 Deno.test("Redis loses everything mid-sale (FLUSHDB): rebuilt from PostgreSQL, sold exactly once", async () => {
   const redisServer = await RedisServer.start();
   const app = await startTestApp({ REDIS_URL: redisServer.url });
   const direct = new Redis(redisServer.url);
   try {
-    const saleId = await createSale(app.url, { totalStock: 100 });
-    const log: Attempt[] = [];
-    const first = await pool(60, 30, (i) => buyRetrying(app.url, saleId, `early-${i}`, log));
-    assertEquals(countBy(first, (a) => a.result), { SUCCESS: 60 });
-
-    await direct.flushdb();
-
-    // Earlier buyers come back, new shoppers rush: nobody is let through before the rebuild,
-    // earlier buyers are recognised, and exactly the 40 items left are sold.
-    const again = await pool(60, 30, (i) => buyRetrying(app.url, saleId, `early-${i}`, log));
-    const fresh = await pool(300, 100, (i) => buyRetrying(app.url, saleId, `late-${i}`, log));
-    assertEquals(countBy(again, (a) => a.result), { ALREADY_PURCHASED: 60 });
-    again.forEach((a, i) => assertEquals(a.orderId, first[i]!.orderId));
-    assertEquals(countBy(fresh, (a) => a.result), { SUCCESS: 40, SOLD_OUT: 260 });
-    assert(log.some((a) => a.status === 503), "purchases were held back during the rebuild");
-
-    const state = await settle(app.sql, redisServer.url, app.prefix, saleId);
-    assertEquals([state.sold, state.remaining, state.buyers], [100, 0, 100]);
-    assertEquals(await breaches(app.sql, state, saleId, log), NO_BREACHES);
+    await redisLossMidSale(app, direct, redisServer.url);
   } finally {
     direct.disconnect();
     await app.close();

@@ -1,27 +1,14 @@
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { REDIS_URL } from "../helpers/env.ts";
 import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { sameShopperStorm } from "../helpers/scenarios.ts";
 
 Deno.test("one shopper, 60 purchases at once: one order, 59 ALREADY_PURCHASED with its id", async () => {
   const app = await startTestApp();
   try {
-    const saleId = await createSale(app.url, { totalStock: 10 });
-    const attempts = await pool(60, 60, () => purchase(app.url, saleId, "the-same-shopper"));
-
-    assertEquals(countBy(attempts, (a) => `${a.status} ${a.result}`), {
-      "201 SUCCESS": 1,
-      "409 ALREADY_PURCHASED": 59,
-    });
-    const winner = attempts.find((a) => a.result === "SUCCESS")!;
-    assert(attempts.every((a) => a.orderId === winner.orderId), "every answer names the one order");
-
-    const state = await settle(app.sql, REDIS_URL, app.prefix, saleId);
-    assertEquals([state.orders, state.sold, state.remaining], [1, 1, 9]);
-    assertEquals(await breaches(app.sql, state, saleId, attempts), NO_BREACHES);
-    const mine = await call(app.url, "GET", `/api/sales/${saleId}/orders/the-same-shopper`);
-    assertEquals(mine.body.order.id, winner.orderId);
+    await sameShopperStorm(app, REDIS_URL);
   } finally {
     await app.close();
   }
