@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { requestJson, type SaleData } from "./parts/api.ts";
 import { formatTime, numberFormat, statusAt } from "./parts/format.ts";
 import { StatusBadge } from "./parts/StatusBadge.tsx";
+import type { Drift } from "../lib/orders/reconciler.ts";
 
 export interface AdminConsoleProps {
   sales: SaleData[];
@@ -13,17 +14,6 @@ interface Stats {
   orders: number;
   remainingStock: number;
   outcomes: Record<string, number>;
-}
-
-interface Drift {
-  keysMissing: boolean;
-  outboxDrained: number;
-  stockBefore: number | null;
-  stockAfter: number;
-  buyersBefore: number;
-  buyersAfter: number;
-  sold: number;
-  repaired: boolean;
 }
 
 interface ApiError {
