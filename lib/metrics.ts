@@ -1,27 +1,34 @@
 /** Counters and a latency histogram for `GET /metrics` (Prometheus text format) and admin stats. */
 
-const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+export const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+export const BUCKETS_ROWS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
 
+/** A Prometheus histogram; `unit` divides observations for display (1000: ms shown as seconds). */
 export class Histogram {
-  readonly counts = new Array<number>(BUCKETS_MS.length).fill(0);
+  readonly counts: number[];
   count = 0;
   sum = 0;
 
-  observe(ms: number): void {
+  constructor(private readonly buckets: number[] = BUCKETS_MS, private readonly unit = 1000) {
+    this.counts = new Array<number>(buckets.length).fill(0);
+  }
+
+  observe(value: number): void {
     this.count++;
-    this.sum += ms;
-    const i = BUCKETS_MS.findIndex((b) => ms <= b);
+    this.sum += value;
+    const i = this.buckets.findIndex((b) => value <= b);
     if (i >= 0) this.counts[i]!++;
   }
 
   lines(name: string): string[] {
     let cumulative = 0;
-    const out = BUCKETS_MS.map((b, i) => {
+    const out = [`# TYPE ${name} histogram`];
+    this.buckets.forEach((b, i) => {
       cumulative += this.counts[i]!;
-      return `${name}_bucket{le="${b / 1000}"} ${cumulative}`;
+      out.push(`${name}_bucket{le="${b / this.unit}"} ${cumulative}`);
     });
     out.push(`${name}_bucket{le="+Inf"} ${this.count}`);
-    out.push(`${name}_sum ${this.sum / 1000}`, `${name}_count ${this.count}`);
+    out.push(`${name}_sum ${this.sum / this.unit}`, `${name}_count ${this.count}`);
     return out;
   }
 }
@@ -45,8 +52,11 @@ export class Metrics {
     return Object.fromEntries(this.outcomes.get(saleId) ?? []);
   }
 
-  /** `values`: further counters (names ending in `_total`) and gauges. */
-  render(values: Record<string, number>): string {
+  /**
+   * `values`: further counters (names ending in `_total`) and gauges, a name may carry labels
+   * (`name{sale="1"}`); `histograms`: further histograms by name.
+   */
+  render(values: Record<string, number>, histograms: Record<string, Histogram> = {}): string {
     const lines = [
       "# HELP flashsale_purchases_total Purchase attempts by sale and result (this process).",
       "# TYPE flashsale_purchases_total counter",
@@ -58,14 +68,19 @@ export class Metrics {
     }
     lines.push(
       "# HELP flashsale_purchase_duration_seconds Time to answer a purchase.",
-      "# TYPE flashsale_purchase_duration_seconds histogram",
       ...this.purchaseLatency.lines("flashsale_purchase_duration_seconds"),
     );
+    for (const [name, histogram] of Object.entries(histograms)) {
+      lines.push(...histogram.lines(name));
+    }
+    const typed = new Set<string>();
     for (const [name, value] of Object.entries(values)) {
-      lines.push(
-        `# TYPE ${name} ${name.endsWith("_total") ? "counter" : "gauge"}`,
-        `${name} ${value}`,
-      );
+      const base = name.split("{")[0]!;
+      if (!typed.has(base)) {
+        typed.add(base);
+        lines.push(`# TYPE ${base} ${base.endsWith("_total") ? "counter" : "gauge"}`);
+      }
+      lines.push(`${name} ${value}`);
     }
     return lines.join("\n") + "\n";
   }

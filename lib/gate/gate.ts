@@ -248,6 +248,11 @@ export class Gate {
     }));
   }
 
+  /** Reservations of the sale not yet known to be in PostgreSQL. */
+  outboxLength(saleId: number): Promise<number> {
+    return this.redis.xlen(this.keys(saleId).outbox);
+  }
+
   async clearOutbox(saleId: number): Promise<void> {
     await this.redis.del(this.keys(saleId).outbox);
   }

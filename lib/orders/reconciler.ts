@@ -28,6 +28,8 @@ export interface Drift {
  */
 export class Reconciler {
   private readonly running = new Map<number, Promise<Drift>>();
+  /** Rebuilds done, those that changed Redis, and the stock they moved (sum of |before − after|). */
+  readonly stats = { runs: 0, repaired: 0, stockDrift: 0 };
 
   constructor(
     private readonly gate: Gate,
@@ -91,6 +93,9 @@ export class Reconciler {
     }
     try {
       const drift = await work(sale, snapshot, token);
+      this.stats.runs++;
+      if (drift.repaired) this.stats.repaired++;
+      this.stats.stockDrift += Math.abs((drift.stockBefore ?? 0) - drift.stockAfter);
       this.onRebuilt(saleId);
       return drift;
     } catch (error) {

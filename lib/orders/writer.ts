@@ -1,3 +1,4 @@
+import { BUCKETS_ROWS, Histogram } from "../metrics.ts";
 import type { PendingOrder, Settled } from "./order.ts";
 import type { Settle } from "./settle.ts";
 
@@ -24,7 +25,9 @@ export class OrderWriter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = 0;
   private idle: (() => void)[] = [];
-  readonly stats = { batches: 0, rows: 0, failures: 0, lastBatchMs: 0 };
+  readonly stats = { batches: 0, rows: 0, failures: 0 };
+  readonly batchRows = new Histogram(BUCKETS_ROWS, 1);
+  readonly batchLatency = new Histogram();
 
   constructor(private readonly settle: Settle, private readonly options: WriterOptions) {}
 
@@ -59,7 +62,8 @@ export class OrderWriter {
       settled.forEach((s, i) => batch[i]!.resolve(s));
       this.stats.batches++;
       this.stats.rows += batch.length;
-      this.stats.lastBatchMs = performance.now() - started;
+      this.batchRows.observe(batch.length);
+      this.batchLatency.observe(performance.now() - started);
     } catch (error) {
       this.stats.failures++;
       for (const w of batch) w.reject(error);

@@ -27,6 +27,8 @@ export interface RedisClient {
   /** Entries of a stream between two ids (inclusive, `-` and `+` for the ends). */
   xrange(key: string, start: string, end: string, count: number): Promise<StreamEntry[]>;
   xdel(key: string, ids: string[]): Promise<number>;
+  /** Entries in a stream (0 when it does not exist). */
+  xlen(key: string): Promise<number>;
   publish(channel: string, message: string): Promise<void>;
   /** Calls `onMessage` for each message on `channel` until the returned function is called. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;

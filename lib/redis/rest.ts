@@ -99,6 +99,7 @@ export async function connectRest(options: RestOptions): Promise<RedisClient> {
     },
     xdel: (key, ids) =>
       ids.length === 0 ? Promise.resolve(0) : command<number>(["XDEL", key, ...ids]),
+    xlen: (key) => command<number>(["XLEN", key]),
     async publish(channel, message) {
       await command(["XADD", feedKey(channel), "MAXLEN", "~", FEED_LENGTH, "*", "m", message]);
     },

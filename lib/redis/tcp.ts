@@ -85,6 +85,7 @@ async function adapt(
       });
     },
     xdel: (key, ids) => ids.length === 0 ? Promise.resolve(0) : redis.xdel(key, ...ids),
+    xlen: (key) => redis.xlen(key),
     async publish(channel, message) {
       await redis.publish(channel, message);
     },

@@ -168,7 +168,10 @@ for (const adapter of ADAPTERS) {
     assertEquals((await client.xrange(key, "-", ids[2]!, 100)).length, 3);
     // A bare epoch ms bounds the range as the sweeper uses it.
     assertEquals((await client.xrange(key, "-", String(Date.now() + 60_000), 100)).length, 5);
+    assertEquals(await client.xlen(key), 5);
     assertEquals(await client.xdel(key, [ids[0]!, ids[1]!, "1-1"]), 2);
+    assertEquals(await client.xlen(key), 3);
+    assertEquals(await client.xlen(`${p}:no-stream`), 0);
     assertEquals(await client.xdel(key, []), 0);
     assertEquals((await client.xrange(key, "-", "+", 100)).map((e) => e.id), ids.slice(2));
     assertEquals(await client.xrange(`${p}:no-stream`, "-", "+", 10), []);

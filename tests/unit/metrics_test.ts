@@ -42,6 +42,7 @@ Deno.test("Histogram.lines: cumulative buckets in seconds, sum in seconds, count
   const h = new Histogram();
   for (const ms of [1, 1, 3, 7, 400, 9000]) h.observe(ms);
   assertEquals(h.lines("lat"), [
+    "# TYPE lat histogram",
     'lat_bucket{le="0.001"} 2',
     'lat_bucket{le="0.002"} 2',
     'lat_bucket{le="0.005"} 3',
