@@ -4,11 +4,18 @@ import type { OrderRepository } from "./repository.ts";
 
 /**
  * Brings pending orders into PostgreSQL and makes Redis agree with the result: committed (and
- * void) orders leave the outbox; an order PostgreSQL refused because the shopper already has another one gives
- * its stock back (release.lua, once). Used by the group-commit writer, the outbox sweeper and the
- * reconciler alike. Throws when PostgreSQL's answer is unknown: then nothing is released.
+ * void) orders leave the outbox; an order PostgreSQL refused because the shopper already has
+ * another one gives its stock back (release.lua, once). Used by the group-commit writer, the
+ * outbox sweeper and the reconciler alike. Throws when PostgreSQL's answer is unknown: then
+ * nothing is released.
+ *
+ * `settled` is PostgreSQL's answer, all a shopper's answer needs; `redis` is the follow-up in
+ * Redis, which the writer does not wait for (a slow Redis must not hold an answer whose order is
+ * committed) and the sweeper does (it reads the outbox again next).
  */
-export type Settle = (batch: PendingOrder[]) => Promise<Settled[]>;
+export type Settle = (
+  batch: PendingOrder[],
+) => Promise<{ settled: Settled[]; redis: Promise<void> }>;
 
 export function makeSettle(
   orders: OrderRepository,
@@ -40,10 +47,10 @@ export function makeSettle(
       }
     });
     // Redis trouble here loses nothing: the entries stay in the outbox and the sweeper retries.
-    await Promise.allSettled([
+    const redis = Promise.allSettled([
       ...releases,
       ...[...doneBySale].map(([saleId, ids]) => gate.trimOutbox(saleId, ids)),
-    ]);
-    return settled;
+    ]).then(() => {});
+    return { settled, redis };
   };
 }

@@ -50,7 +50,7 @@ export class OutboxSweeper {
     for (;;) {
       const batch = await this.gate.readOutbox(saleId, end, PAGE);
       if (batch.length === 0) return total;
-      await this.settle(batch);
+      await (await this.settle(batch)).redis;
       total += batch.length;
       if (batch.length < PAGE) return total;
     }

@@ -25,6 +25,8 @@ export class OrderWriter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = 0;
   private idle: (() => void)[] = [];
+  /** Redis follow-ups of written batches (outbox trims, releases): answers do not wait for them. */
+  private followUps = new Set<Promise<void>>();
   readonly stats = { batches: 0, rows: 0, failures: 0 };
   readonly batchRows = new Histogram(BUCKETS_ROWS, 1);
   readonly batchLatency = new Histogram();
@@ -39,11 +41,13 @@ export class OrderWriter {
     });
   }
 
-  /** Resolves once every row handed in so far has been written (or failed). */
-  drain(): Promise<void> {
+  /** Resolves once every row handed in so far has been written (or failed) and followed up. */
+  async drain(): Promise<void> {
     this.kick();
-    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    if (this.queue.length > 0 || this.inFlight > 0) {
+      await new Promise<void>((resolve) => this.idle.push(resolve));
+    }
+    await Promise.all(this.followUps);
   }
 
   private kick(): void {
@@ -58,8 +62,10 @@ export class OrderWriter {
     this.inFlight++;
     const started = performance.now();
     try {
-      const settled = await this.settle(batch.map((w) => w.order));
+      const { settled, redis } = await this.settle(batch.map((w) => w.order));
       settled.forEach((s, i) => batch[i]!.resolve(s));
+      this.followUps.add(redis);
+      redis.finally(() => this.followUps.delete(redis));
       this.stats.batches++;
       this.stats.rows += batch.length;
       this.batchRows.observe(batch.length);
