@@ -22,7 +22,8 @@ export function decodeBuyer(value: string): BuyerRecord {
 /** The outcomes of purchase.lua, one per result code of the script's header. */
 export type Reservation =
   | { code: "RESERVED"; remaining: number; createdAtMs: number; outboxId: string }
-  | { code: "ALREADY_PURCHASED"; buyer: BuyerRecord }
+  /** `pending`: that order may not be in PostgreSQL yet (its outbox entry is still there). */
+  | { code: "ALREADY_PURCHASED"; buyer: BuyerRecord; pending: boolean }
   | { code: "SOLD_OUT"; remaining: number }
   | { code: "NOT_STARTED" }
   | { code: "ENDED" }
@@ -126,7 +127,7 @@ export class Gate {
           outboxId: String(r[3]),
         };
       case 2:
-        return { code: "ALREADY_PURCHASED", buyer: decodeBuyer(String(r[1])) };
+        return { code: "ALREADY_PURCHASED", buyer: decodeBuyer(String(r[1])), pending: r[2] === 1 };
       case 3:
         return { code: "SOLD_OUT", remaining: Number(r[1]) };
       case 4:

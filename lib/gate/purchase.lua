@@ -3,7 +3,8 @@
 
   KEYS[1] meta    hash: state ("ready" | "rebuilding"), total, limit, start, end (epoch ms), run
   KEYS[2] stock   string: items left
-  KEYS[3] buyers  hash: userId -> "orderId:quantity:createdAtMs"
+  KEYS[3] buyers  hash: userId -> "orderId:quantity:createdAtMs[:outboxId]" (the outbox id while
+                  the order may not be in PostgreSQL yet; none when rebuilt from PostgreSQL)
   KEYS[4] outbox  stream: one entry per reservation until PostgreSQL holds it
   KEYS[5] the shopper's attempt counter in this sale   KEYS[6] the client IP's (abuse limits)
 
@@ -15,7 +16,9 @@
 
   Returns {code, ...}:
     {1, remaining, createdAtMs, outboxId}  reserved: stock decremented, buyer and outbox recorded
-    {2, "orderId:quantity:createdAtMs"}    the shopper already has an order in this sale
+    {2, buyer, pending (1|0)}              the shopper already has an order in this sale; pending
+                                           while its outbox entry is there (not yet known to be
+                                           in PostgreSQL: a Redis that loses its data loses it)
     {3, remaining}                         not enough stock left for this quantity
     {4}                                    the sale has not started (Redis server time)
     {5}                                    the sale has ended
@@ -53,7 +56,11 @@ if now < tonumber(meta[3]) then return {4} end
 if now >= tonumber(meta[4]) then return {5} end
 
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
-if existing then return {2, existing} end
+if existing then
+  local outboxId = string.match(existing, '^[^:]*:[^:]*:[^:]*:(.+)$')
+  local pending = outboxId and #redis.call('XRANGE', KEYS[4], outboxId, outboxId) > 0
+  return {2, existing, pending and 1 or 0}
+end
 
 local quantity = tonumber(ARGV[3])
 if quantity > tonumber(meta[2]) then return {6, tonumber(meta[2])} end
@@ -62,6 +69,6 @@ local remaining = tonumber(stock)
 if remaining < quantity then return {3, remaining} end
 
 remaining = redis.call('DECRBY', KEYS[2], quantity)
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. ':' .. ARGV[3] .. ':' .. now)
 local outboxId = redis.call('XADD', KEYS[4], '*', 'o', ARGV[2], 'u', ARGV[1], 'q', ARGV[3], 't', now)
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. ':' .. ARGV[3] .. ':' .. now .. ':' .. outboxId)
 return {1, remaining, now, outboxId}

@@ -89,7 +89,8 @@ export class PurchaseService {
             saleId,
             userId,
             quantity: r.buyer.quantity,
-            status: "confirmed",
+            // Said as it is: an order still on its way to PostgreSQL is pending, not confirmed.
+            status: r.pending ? "pending" : "confirmed",
             createdAt: new Date(r.buyer.createdAtMs),
           },
         };

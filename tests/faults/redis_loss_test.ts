@@ -70,15 +70,18 @@ async function rushThrough(
   name: string,
   redisArgs: string[],
   fault: (redis: RedisServer, h: History) => Promise<void>,
-  stock = 600,
+  options: { stock?: number; redisLostData?: boolean } = {},
 ): Promise<History> {
+  const stock = options.stock ?? 600;
   const redisServer = await RedisServer.start(redisArgs);
   const app = await startTestApp({ REDIS_URL: redisServer.url });
   const h = new History(name);
   try {
     const saleId = await createSale(app.url, { totalStock: stock });
     await h.rushAround(app.url, saleId, stock, () => fault(redisServer, h));
-    await h.check(app.sql, redisServer.url, app.prefix, saleId);
+    await h.check(app.sql, redisServer.url, app.prefix, saleId, {
+      redisLostData: options.redisLostData ?? false,
+    });
     return h;
   } finally {
     await app.close();
@@ -100,7 +103,7 @@ Deno.test("Redis killed mid-rush and restarted with appendonly yes: the history 
         await new Promise((resolve) => setTimeout(resolve, 300));
         await r.restart();
       },
-      4000,
+      { stock: 4000 },
     );
     // A rush that sold out before the fault answers from the local sold-out hint: nothing asks
     // Redis then. With stock left (more than the few items that sell between the read and the
@@ -121,7 +124,7 @@ Deno.test("Redis FLUSHALL mid-rush: nothing sold before the rebuild, the history
       } finally {
         direct.disconnect();
       }
-    });
+    }, { redisLostData: true });
     assert(h.attempts.some((a) => a.result === "SALE_REBUILDING"), "purchases waited for it");
   }
 });
@@ -148,6 +151,7 @@ Deno.test("Redis restarted from a stale snapshot: rebuilt before any sale, the h
         await r.restart();
         restartedAt = h.attempts.length;
       },
+      { redisLostData: true },
     );
     // The restored keys exist, yet the first purchases after the restart were held back.
     assert(
@@ -171,7 +175,7 @@ Deno.test("Redis paused (CLIENT PAUSE 3000 ALL) mid-rush: no answer hangs, retri
       } finally {
         direct.disconnect();
       }
-    }, 4000);
+    }, { stock: 4000 });
     const slowest = Math.max(...h.attempts.map((a) => a.ms));
     // Redis commands give up after 2 s (lib/redis/tcp.ts), so no answer waits out the pause.
     assert(slowest < 4000, `every answer came within 4 s (slowest ${slowest.toFixed(0)} ms)`);

@@ -59,6 +59,8 @@ export interface Attempt {
   status: number;
   result: string | null;
   orderId: string | null;
+  /** The order named is pending (202, or ALREADY_PURCHASED naming an order not yet confirmed). */
+  pending?: boolean;
 }
 
 export async function purchase(
@@ -74,6 +76,7 @@ export async function purchase(
       status: res.status,
       result: res.body?.result ?? res.body?.error?.code ?? null,
       orderId: res.body?.order?.id ?? null,
+      pending: res.body?.order?.status === "pending",
     };
   } catch {
     return { userId, status: 0, result: null, orderId: null };

@@ -67,6 +67,7 @@ export class History {
         status: res.status,
         result: body?.result ?? body?.error?.code ?? null,
         orderId: body?.order?.id ?? null,
+        pending: body?.order?.status === "pending",
       };
     } catch {
       a = { userId, status: 0, result: null, orderId: null };
@@ -147,9 +148,15 @@ export class History {
    * Waits for the platform to settle, then checks the history against PostgreSQL and Redis: every
    * breach count must be 0. Returns the settled state and the breaches, which it also prints.
    */
-  async check(sql: Sql, redisUrl: string, prefix: string, saleId: number) {
+  async check(
+    sql: Sql,
+    redisUrl: string,
+    prefix: string,
+    saleId: number,
+    options: { redisLostData?: boolean } = {},
+  ) {
     const state = await settle(sql, redisUrl, prefix, saleId, 30_000);
-    const found = await breaches(sql, state, saleId, this.attempts);
+    const found = await breaches(sql, state, saleId, this.attempts, options);
     console.log(
       `[${this.name}] seed ${this.seed}`,
       JSON.stringify({ outcomes: this.counts(), state, breaches: found }),

@@ -98,12 +98,18 @@ export function verdict(a: Attempt): Verdict {
  * `lost`: an order id a shopper was given (SUCCESS, PENDING, ALREADY_PURCHASED) is not in
  * PostgreSQL. `phantom`: a shopper whose every answer was a refusal has an order. `duplicate`: a
  * shopper with two orders in PostgreSQL, or given two different order ids.
+ *
+ * A pending acknowledgement (202 PENDING, or ALREADY_PURCHASED naming an order still pending) is
+ * a promise kept by Redis's outbox: a Redis that loses its data without persistence (FLUSHALL, a
+ * restart from an old snapshot) loses it, as DESIGN §2 accepts. Tests that wipe Redis say so with
+ * `redisLostData`, and then only confirmed answers count towards `lost` and `duplicate`.
  */
 export async function breaches(
   sql: Sql,
   state: SaleState,
   saleId: number,
   attempts: Attempt[],
+  options: { redisLostData?: boolean } = {},
 ): Promise<Breaches> {
   const rows = await sql<{ id: string; user_id: string }[]>`
     SELECT id, user_id FROM orders WHERE sale_id = ${saleId}`;
@@ -112,14 +118,15 @@ export async function breaches(
   for (const r of rows) perUser.set(r.user_id, (perUser.get(r.user_id) ?? 0) + 1);
   const given = new Map<string, Set<string>>();
   const verdicts = new Map<string, Set<Verdict>>();
+  const binding = (a: Attempt) => !(options.redisLostData && a.pending);
   for (const a of attempts) {
     const v = verdict(a);
     verdicts.set(a.userId, (verdicts.get(a.userId) ?? new Set()).add(v));
-    if (v === "ok" && a.orderId) {
+    if (v === "ok" && a.orderId && binding(a)) {
       given.set(a.userId, (given.get(a.userId) ?? new Set()).add(a.orderId));
     }
   }
-  const acknowledged = attempts.filter((a) => verdict(a) === "ok");
+  const acknowledged = attempts.filter((a) => verdict(a) === "ok" && binding(a));
   const onlyRefused = new Set(
     [...verdicts].filter(([, vs]) => vs.size === 1 && vs.has("refused")).map(([u]) => u),
   );

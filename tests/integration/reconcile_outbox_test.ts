@@ -71,3 +71,33 @@ Deno.test("a reset while writes are in flight: the old reservations never land a
     await app.close();
   }
 });
+
+Deno.test("ALREADY_PURCHASED says pending while the order is not in PostgreSQL yet, then confirmed", async () => {
+  const app = await startTestApp({
+    COMMIT_WINDOW_MS: "600000",
+    COMMIT_TIMEOUT_MS: "200",
+    OUTBOX_MIN_AGE_MS: "600000",
+  });
+  try {
+    const saleId = await createSale(app.url, { totalStock: 5 });
+    const path = `/api/sales/${saleId}/purchase`;
+    const first = await call(app.url, "POST", path, { userId: "patient" });
+    assertEquals([first.status, first.body.order.status], [202, "pending"]);
+    const again = await call(app.url, "POST", path, { userId: "patient" });
+    assertEquals([again.status, again.body.order.id, again.body.order.status], [
+      409,
+      first.body.order.id,
+      "pending",
+    ]);
+
+    await app.platform.writer.drain(); // committed, and its outbox entry trimmed
+    const later = await call(app.url, "POST", path, { userId: "patient" });
+    assertEquals([later.status, later.body.order.id, later.body.order.status], [
+      409,
+      first.body.order.id,
+      "confirmed",
+    ]);
+  } finally {
+    await app.close();
+  }
+});
