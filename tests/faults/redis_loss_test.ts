@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
-import { call, createSale, pool, purchase } from "../helpers/client.ts";
+import { adminAction, createSale, pool, purchase } from "../helpers/client.ts";
 import { History, ITERATIONS } from "../helpers/history.ts";
 import { verdict } from "../helpers/invariants.ts";
 import { RedisServer } from "../helpers/processes.ts";
@@ -28,25 +28,12 @@ Deno.test("reconcile repairs drifted stock and reports it", async () => {
     await pool(5, 5, (i) => purchase(app.url, saleId, `d-${i}`));
     const keys = app.platform.gate.keys(saleId);
     await direct.set(keys.stock, "999");
-    const auth = { authorization: "Bearer test-admin-token-0123456789" };
-    const res = await call(
-      app.url,
-      "POST",
-      `/api/admin/sales/${saleId}/reconcile`,
-      undefined,
-      auth,
-    );
+    const res = await adminAction(app.url, saleId, "reconcile");
     assertEquals(res.status, 200);
     assertEquals(res.body.drift.stockBefore, 999);
     assertEquals(res.body.drift.stockAfter, 15);
     assertEquals(res.body.drift.repaired, true);
-    const clean = await call(
-      app.url,
-      "POST",
-      `/api/admin/sales/${saleId}/reconcile`,
-      undefined,
-      auth,
-    );
+    const clean = await adminAction(app.url, saleId, "reconcile");
     assertEquals([clean.body.drift.repaired, clean.body.drift.stockAfter], [false, 15]);
   } finally {
     direct.disconnect();

@@ -31,6 +31,11 @@ export async function call(
 
 export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
+/** An admin action (`reset`, `reconcile`) on a sale, with the test token. */
+export function adminAction(base: string, saleId: number, action: "reset" | "reconcile") {
+  return call(base, "POST", `/api/admin/sales/${saleId}/${action}`, undefined, admin);
+}
+
 export interface SaleInput {
   name?: string;
   totalStock: number;

@@ -1,16 +1,28 @@
 import { assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
-import { type Attempt, call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
+import {
+  adminAction,
+  type Attempt,
+  call,
+  countBy,
+  createSale,
+  pool,
+  purchase,
+} from "../helpers/client.ts";
 import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
 
+/**
+ * The writer held back: batches wait 10 minutes, so purchases answer "pending" and their orders
+ * exist only as outbox entries in Redis. The sweeper is held back too.
+ */
+const HELD_WRITER = {
+  COMMIT_WINDOW_MS: "600000",
+  COMMIT_TIMEOUT_MS: "200",
+  OUTBOX_MIN_AGE_MS: "600000",
+};
+
 Deno.test("reconcile while reservations are not yet in PostgreSQL never sells their items again", async () => {
-  // The writer is held back: batches wait 10 minutes, so purchases answer "pending" and their
-  // orders exist only as outbox entries in Redis. The sweeper is held back too.
-  const app = await startTestApp({
-    COMMIT_WINDOW_MS: "600000",
-    COMMIT_TIMEOUT_MS: "200",
-    OUTBOX_MIN_AGE_MS: "600000",
-  });
+  const app = await startTestApp(HELD_WRITER);
   try {
     const saleId = await createSale(app.url, { totalStock: 10 });
     const first = await pool(6, 6, (i) => purchase(app.url, saleId, `held-${i}`));
@@ -18,14 +30,7 @@ Deno.test("reconcile while reservations are not yet in PostgreSQL never sells th
     const [before] = await app.sql`SELECT count(*)::int AS n FROM orders WHERE sale_id = ${saleId}`;
     assertEquals(before?.n, 0, "the held writer has written nothing yet");
 
-    const auth = { authorization: "Bearer test-admin-token-0123456789" };
-    const res = await call(
-      app.url,
-      "POST",
-      `/api/admin/sales/${saleId}/reconcile`,
-      undefined,
-      auth,
-    );
+    const res = await adminAction(app.url, saleId, "reconcile");
     assertEquals(res.status, 200);
     // Counting PostgreSQL first would have said 10 left; draining first keeps it at 4.
     assertEquals([res.body.drift.outboxDrained, res.body.drift.stockAfter], [6, 4]);
@@ -44,18 +49,13 @@ Deno.test("reconcile while reservations are not yet in PostgreSQL never sells th
 });
 
 Deno.test("a reset while writes are in flight: the old reservations never land afterwards", async () => {
-  const app = await startTestApp({
-    COMMIT_WINDOW_MS: "600000",
-    COMMIT_TIMEOUT_MS: "200",
-    OUTBOX_MIN_AGE_MS: "600000",
-  });
+  const app = await startTestApp(HELD_WRITER);
   try {
     const saleId = await createSale(app.url, { totalStock: 10 });
     const before = await pool(6, 6, (i) => purchase(app.url, saleId, `old-${i}`));
     assertEquals(countBy(before, (a) => a.result), { PENDING: 6 });
 
-    const auth = { authorization: "Bearer test-admin-token-0123456789" };
-    const reset = await call(app.url, "POST", `/api/admin/sales/${saleId}/reset`, undefined, auth);
+    const reset = await adminAction(app.url, saleId, "reset");
     assertEquals([reset.status, reset.body.reset.stockAfter], [200, 10]);
 
     const after = await pool(20, 20, (i) => purchase(app.url, saleId, `new-${i}`));
@@ -73,11 +73,7 @@ Deno.test("a reset while writes are in flight: the old reservations never land a
 });
 
 Deno.test("ALREADY_PURCHASED says pending while the order is not in PostgreSQL yet, then confirmed", async () => {
-  const app = await startTestApp({
-    COMMIT_WINDOW_MS: "600000",
-    COMMIT_TIMEOUT_MS: "200",
-    OUTBOX_MIN_AGE_MS: "600000",
-  });
+  const app = await startTestApp(HELD_WRITER);
   try {
     const saleId = await createSale(app.url, { totalStock: 5 });
     const path = `/api/sales/${saleId}/purchase`;
