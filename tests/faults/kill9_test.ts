@@ -1,27 +1,15 @@
-import { deleteKeys } from "../helpers/app.ts";
 import { createSale } from "../helpers/client.ts";
-import { connectDb } from "../../lib/db.ts";
-import { ADMIN_TOKEN, createTestDatabase, REDIS_URL, testPrefix } from "../helpers/env.ts";
+import { REDIS_URL } from "../helpers/env.ts";
 import { History, ITERATIONS } from "../helpers/history.ts";
-import { ServerProcess } from "../helpers/processes.ts";
+import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 const KILLS = 10;
 
 /** Two processes share a port; one of them, chosen by the seed, is killed and restarted 10 times. */
 async function killNineRun(): Promise<void> {
-  const db = await createTestDatabase();
-  const prefix = testPrefix();
-  const sql = connectDb(db.url, { max: 2 });
-  const env = {
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: prefix,
-    ADMIN_TOKEN,
-    OUTBOX_MIN_AGE_MS: "1000",
-    SWEEP_INTERVAL_MS: "200",
-  };
-  const first = new ServerProcess(env);
-  const servers = [first, new ServerProcess(env, first.port)];
+  const f = await serverFixture({ OUTBOX_MIN_AGE_MS: "1000", SWEEP_INTERVAL_MS: "200" });
+  const first = new ServerProcess(f.env);
+  const servers = [first, new ServerProcess(f.env, first.port)];
   const h = new History("kill9");
   try {
     await Promise.all(servers.map((s) => s.start()));
@@ -44,12 +32,9 @@ async function killNineRun(): Promise<void> {
     // The rush ran until the last kill (done() above). Whether a kill caught requests in flight
     // depends on which process the kernel gave the connections to, so it is reported, not required.
     console.log(`[kill9] ${h.attempts.filter((a) => a.status === 0).length} attempts met a kill`);
-    await h.check(sql, REDIS_URL, prefix, saleId);
+    await h.check(f.sql, REDIS_URL, f.prefix, saleId);
   } finally {
-    await Promise.all(servers.map((s) => s.stop()));
-    await sql.end();
-    await db.drop();
-    await deleteKeys(REDIS_URL, prefix);
+    await f.close(servers);
   }
 }
 

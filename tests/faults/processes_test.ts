@@ -1,51 +1,13 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { deleteKeys } from "../helpers/app.ts";
 import { type Attempt, countBy, createSale, pool, purchase } from "../helpers/client.ts";
-import { connectDb, type Sql } from "../../lib/db.ts";
-import {
-  ADMIN_TOKEN,
-  createTestDatabase,
-  REDIS_URL,
-  type TestDatabase,
-  testPrefix,
-} from "../helpers/env.ts";
+import { REDIS_URL } from "../helpers/env.ts";
 import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
-import { ServerProcess } from "../helpers/processes.ts";
+import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 
-interface Fixture {
-  db: TestDatabase;
-  sql: Sql;
-  prefix: string;
-  env: Record<string, string>;
-}
-
-async function fixture(): Promise<Fixture> {
-  const db = await createTestDatabase();
-  const prefix = testPrefix();
-  return {
-    db,
-    prefix,
-    sql: connectDb(db.url, { max: 2 }),
-    env: {
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      ADMIN_TOKEN,
-      OUTBOX_MIN_AGE_MS: "1000",
-      SWEEP_INTERVAL_MS: "200",
-    },
-  };
-}
-
-async function cleanup(f: Fixture, servers: ServerProcess[]): Promise<void> {
-  await Promise.all(servers.map((s) => s.stop()));
-  await f.sql.end();
-  await f.db.drop();
-  await deleteKeys(REDIS_URL, f.prefix);
-}
+const FAST_SWEEP = { OUTBOX_MIN_AGE_MS: "1000", SWEEP_INTERVAL_MS: "200" };
 
 Deno.test("three server processes on one port sell exactly the stock", async () => {
-  const f = await fixture();
+  const f = await serverFixture(FAST_SWEEP);
   const first = new ServerProcess(f.env);
   const servers = [
     first,
@@ -65,12 +27,12 @@ Deno.test("three server processes on one port sell exactly the stock", async () 
     assertEquals([state.sold, state.remaining], [150, 0]);
     assertEquals(await breaches(f.sql, state, saleId, attempts), NO_BREACHES);
   } finally {
-    await cleanup(f, servers);
+    await f.close(servers);
   }
 });
 
 Deno.test("SIGTERM mid-rush: in-flight purchases finish, the process exits 0, nothing is lost", async () => {
-  const f = await fixture();
+  const f = await serverFixture(FAST_SWEEP);
   const server = new ServerProcess(f.env);
   try {
     await server.start();
@@ -100,6 +62,6 @@ Deno.test("SIGTERM mid-rush: in-flight purchases finish, the process exits 0, no
     const state = await settle(f.sql, REDIS_URL, f.prefix, saleId);
     assertEquals(await breaches(f.sql, state, saleId, attempts), NO_BREACHES);
   } finally {
-    await cleanup(f, [server]);
+    await f.close([server]);
   }
 });

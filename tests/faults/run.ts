@@ -4,12 +4,10 @@
  * soak: a steady stream of purchases against one server process for SOAK_MINUTES (10), printing
  * its memory (RSS, heap) over time from GET /metrics, and checking the history at the end.
  */
-import { connectDb } from "../../lib/db.ts";
-import { deleteKeys } from "../helpers/app.ts";
 import { createSale } from "../helpers/client.ts";
-import { ADMIN_TOKEN, createTestDatabase, REDIS_URL, testPrefix } from "../helpers/env.ts";
+import { REDIS_URL } from "../helpers/env.ts";
 import { History } from "../helpers/history.ts";
-import { ServerProcess } from "../helpers/processes.ts";
+import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 const long = Deno.args.includes("--long");
 
@@ -30,15 +28,8 @@ function gauge(text: string, name: string): number {
 }
 
 async function soak(minutes: number): Promise<void> {
-  const db = await createTestDatabase();
-  const prefix = testPrefix();
-  const sql = connectDb(db.url, { max: 2 });
-  const server = new ServerProcess({
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: prefix,
-    ADMIN_TOKEN,
-  });
+  const f = await serverFixture();
+  const server = new ServerProcess(f.env);
   const h = new History("soak");
   const mb = (n: number) => (n / 2 ** 20).toFixed(1);
   try {
@@ -64,12 +55,9 @@ async function soak(minutes: number): Promise<void> {
       while (Date.now() < until) await h.buyRetrying(server.url, saleId, `soak-${shopper++}`);
     }));
     await sampler;
-    await h.check(sql, REDIS_URL, prefix, saleId);
+    await h.check(f.sql, REDIS_URL, f.prefix, saleId);
   } finally {
-    await server.stop();
-    await sql.end();
-    await db.drop();
-    await deleteKeys(REDIS_URL, prefix);
+    await f.close([server]);
   }
 }
 

@@ -1,4 +1,13 @@
-import { freePort } from "./env.ts";
+import { connectDb, type Sql } from "../../lib/db.ts";
+import { deleteKeys } from "./app.ts";
+import {
+  ADMIN_TOKEN,
+  createTestDatabase,
+  freePort,
+  REDIS_URL,
+  type TestDatabase,
+  testPrefix,
+} from "./env.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -117,4 +126,32 @@ export class ServerProcess {
     } catch { /* already gone */ }
     await this.child.status;
   }
+}
+
+/** What a test of real server processes needs: its own database, key prefix, env and a SQL handle. */
+export interface ServerFixture {
+  db: TestDatabase;
+  sql: Sql;
+  prefix: string;
+  env: Record<string, string>;
+  /** Stops the given servers, then drops the database and the Redis keys. */
+  close(servers: ServerProcess[]): Promise<void>;
+}
+
+export async function serverFixture(extraEnv: Record<string, string> = {}): Promise<ServerFixture> {
+  const db = await createTestDatabase();
+  const prefix = testPrefix();
+  const sql = connectDb(db.url, { max: 2 });
+  return {
+    db,
+    sql,
+    prefix,
+    env: { DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: prefix, ADMIN_TOKEN, ...extraEnv },
+    async close(servers) {
+      await Promise.all(servers.map((s) => s.stop()));
+      await sql.end();
+      await db.drop();
+      await deleteKeys(REDIS_URL, prefix);
+    },
+  };
 }

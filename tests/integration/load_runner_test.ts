@@ -4,10 +4,8 @@
  * and HTML report are what is asserted, and the rows are counted again here.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { deleteKeys } from "../helpers/app.ts";
-import { ADMIN_TOKEN, createTestDatabase, REDIS_URL, testPrefix } from "../helpers/env.ts";
-import { ServerProcess } from "../helpers/processes.ts";
-import { connectDb } from "../../lib/db.ts";
+import { ADMIN_TOKEN } from "../helpers/env.ts";
+import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 import type { RunResult } from "../../loadtest/report.ts";
 
 const RUNNER = new URL("../../loadtest/run.ts", import.meta.url).pathname;
@@ -45,15 +43,9 @@ async function load(
 }
 
 Deno.test("deno task load: burst, storm and read pass their checks against the real server", async (t) => {
-  const db = await createTestDatabase();
-  const prefix = testPrefix();
-  const server = new ServerProcess({
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: prefix,
-    ADMIN_TOKEN,
-  });
-  const sql = connectDb(db.url, { max: 1 });
+  const f = await serverFixture();
+  const { db, sql } = f;
+  const server = new ServerProcess(f.env);
   const soldIn = async (saleId: number) => {
     const [row] = await sql<{ sold: number; shoppers: number }[]>`
       SELECT coalesce(sum(quantity), 0)::int AS sold, count(DISTINCT user_id)::int AS shoppers
@@ -129,9 +121,6 @@ Deno.test("deno task load: burst, storm and read pass their checks against the r
       assertEquals(await soldIn(run.result.saleId), { sold: 40, shoppers: 40 });
     });
   } finally {
-    await server.stop();
-    await sql.end();
-    await db.drop();
-    await deleteKeys(REDIS_URL, prefix);
+    await f.close([server]);
   }
 });
