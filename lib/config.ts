@@ -62,7 +62,17 @@ const schema = z.object({
 }).refine((c) => !c.UPSTASH_REDIS_REST_URL === !c.UPSTASH_REDIS_REST_TOKEN, {
   message: "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are set together",
   path: ["UPSTASH_REDIS_REST_TOKEN"],
-});
+})
+  // An identity provider signs tokens for every app it serves: without both checks, any of them
+  // (another shop's, a test app's) would buy here.
+  .refine((c) => !c.SHOPPER_JWKS_URL || c.SHOPPER_JWT_AUDIENCE, {
+    message: "required with SHOPPER_JWKS_URL (the `aud` of this shop's tokens)",
+    path: ["SHOPPER_JWT_AUDIENCE"],
+  })
+  .refine((c) => !c.SHOPPER_JWKS_URL || c.SHOPPER_JWT_ISSUER, {
+    message: "required with SHOPPER_JWKS_URL (the `iss` of the identity provider)",
+    path: ["SHOPPER_JWT_ISSUER"],
+  });
 
 export type Config = Readonly<z.infer<typeof schema>>;
 

@@ -14,8 +14,8 @@ export const handler: Handlers = {
   async POST(ctx) {
     const input = await readJson(ctx, body);
     const { saleId, quantity } = input;
-    const userId = await ctx.state.identity.shopperOf(ctx.req, input.userId);
-    const outcome = await ctx.state.purchases.purchase(saleId, userId, quantity, ctx.clientIp);
+    const shopper = await ctx.state.identity.shopperOf(ctx, input.userId);
+    const outcome = await ctx.state.purchases.purchase(saleId, shopper, quantity);
     const { status, body: answer } = purchaseAnswer(outcome, SEED_STATUS);
     return json(answer, status);
   },

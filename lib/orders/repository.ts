@@ -1,4 +1,5 @@
 import type { Sql } from "../db.ts";
+import type { Shopper } from "../identity.ts";
 import { loadQueries } from "../sql.ts";
 import {
   confirmedOrder,
@@ -87,8 +88,9 @@ export class OrderRepository {
     return new Map(rows.map((r) => [`${r.sale_id}/${r.user_id}`, orderFromRow(r)]));
   }
 
-  async byShopper(saleId: number, userId: string): Promise<Order | null> {
-    const [row] = await this.sql.unsafe<OrderRow[]>(Q.byShopper, [saleId, userId]);
+  /** A shopper's order: only a verified shopper's (lib/identity.ts), never a typed id's. */
+  async byShopper(saleId: number, shopper: Shopper): Promise<Order | null> {
+    const [row] = await this.sql.unsafe<OrderRow[]>(Q.byShopper, [saleId, shopper.id]);
     return row ? orderFromRow(row) : null;
   }
 

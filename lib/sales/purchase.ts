@@ -2,6 +2,7 @@ import { uuidv7 } from "uuidv7";
 import { withDeadline } from "../deadline.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Gate } from "../gate/gate.ts";
+import type { Shopper } from "../identity.ts";
 import type { Order } from "../orders/order.ts";
 import type { Reconciler } from "../orders/reconciler.ts";
 import type { OrderWriter } from "../orders/writer.ts";
@@ -41,14 +42,9 @@ export class PurchaseService {
   }
 
   /** Decides one attempt and counts its outcome, under the code the API answers with. */
-  async purchase(
-    saleId: number,
-    userId: string,
-    quantity: number,
-    clientIp = "",
-  ): Promise<PurchaseOutcome> {
+  async purchase(saleId: number, shopper: Shopper, quantity: number): Promise<PurchaseOutcome> {
     const started = performance.now();
-    const outcome = await this.decide(saleId, userId, quantity, clientIp);
+    const outcome = await this.decide(saleId, shopper.id, quantity, shopper.clientIp);
     const code = outcome.result === "OVER_LIMIT"
       ? "QUANTITY_OVER_LIMIT"
       : outcome.result === "REBUILDING"

@@ -4,11 +4,11 @@ import { seedSaleId } from "../_seed.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {
-    const userId = await ctx.state.identity.shopperOf(
-      ctx.req,
+    const shopper = await ctx.state.identity.shopperOf(
+      ctx,
       parseParams(userIdSchema, ctx.params.userId),
     );
-    const order = await ctx.state.orders.byShopper(seedSaleId(ctx), userId);
+    const order = await ctx.state.orders.byShopper(seedSaleId(ctx), shopper);
     return json(order ? { purchased: true, order: orderJson(order) } : { purchased: false });
   },
 };

@@ -14,6 +14,7 @@ import {
   type RouteContext,
   userIdSchema,
 } from "../../lib/http.ts";
+import type { Shopper } from "../../lib/identity.ts";
 import { island } from "../../lib/islands.ts";
 import { orderJson } from "../../lib/orders/order.ts";
 import { renderPage } from "../../lib/page.ts";
@@ -33,23 +34,52 @@ function notFound(): Promise<Response> {
   return errorPage(404, "Sale not found", "This sale does not exist, or it has been removed.");
 }
 
-/** The form post of a browser without JavaScript: the same purchase (or order check) as the API. */
+/** What the form says when the identity module refuses the shopper (signed-in shops only). */
+function refusal(error: AppError): ResultView {
+  return error.code === "FORBIDDEN_SHOPPER"
+    ? {
+      tone: "warning",
+      title: "Not your User ID",
+      detail: "The User ID must be the one you signed in as; leave it empty to use yours.",
+    }
+    : {
+      tone: "warning",
+      title: "Please sign in",
+      detail: "This shop knows shoppers by their sign-in: sign in with the shop's identity " +
+        "provider to buy or check an order. A typed User ID is not enough.",
+    };
+}
+
+/**
+ * The form post of a browser without JavaScript: the same purchase (or order check) as the API,
+ * through the same identity check, so a signed-in shop never trusts the typed User ID.
+ */
 async function answerForm(ctx: RouteContext, sale: SaleData, form: URLSearchParams) {
-  const userId = (form.get("userId") ?? "").trim();
+  const typed = (form.get("userId") ?? "").trim();
   const quantity = quantitySchema.safeParse(form.get("quantity") ?? "1");
-  const shopper = userIdSchema.safeParse(userId);
-  if (!shopper.success) {
+  const verified = ctx.state.identity.verified;
+  const valid = userIdSchema.safeParse(typed);
+  if (!verified && !valid.success) {
     return {
-      userId,
+      userId: typed,
       result: {
         tone: "warning",
         title: "Please check the form",
-        detail: `User ID: ${shopper.error.issues[0]?.message ?? "is not valid"}`,
+        detail: `User ID: ${valid.error.issues[0]?.message ?? "is not valid"}`,
       } satisfies ResultView,
     };
   }
+  let shopper: Shopper;
+  try {
+    // Signed in, an empty field means "me"; anything typed may only repeat the token's shopper.
+    shopper = await ctx.state.identity.shopperOf(ctx, verified && typed === "" ? undefined : typed);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return { userId: typed, status: error.status, result: refusal(error) };
+  }
+  const userId = shopper.id;
   if (form.get("intent") === "check") {
-    const order = await ctx.state.orders.byShopper(sale.id, userId);
+    const order = await ctx.state.orders.byShopper(sale.id, shopper);
     const body = order ? { order: orderJson(order) } : { error: { code: "ORDER_NOT_FOUND" } };
     return { userId, result: orderResult(order ? 200 : 404, userId, body) };
   }
@@ -63,7 +93,7 @@ async function answerForm(ctx: RouteContext, sale: SaleData, form: URLSearchPara
       } satisfies ResultView,
     };
   }
-  const outcome = await ctx.state.purchases.purchase(sale.id, userId, quantity.data);
+  const outcome = await ctx.state.purchases.purchase(sale.id, shopper, quantity.data);
   let answer: { status: number; body: Parameters<typeof purchaseResult>[1] };
   try {
     answer = purchaseAnswer(outcome, API_STATUS);
@@ -81,7 +111,16 @@ export const handler: Handlers = pageHandlers({
   async GET(ctx) {
     const sale = await loadSale(ctx);
     if (!sale) return notFound();
-    return renderPage(<SalePage sale={sale} userId="" quantity={1} result={null} />, {
+    const page = (
+      <SalePage
+        sale={sale}
+        userId=""
+        quantity={1}
+        result={null}
+        signedIn={ctx.state.identity.verified}
+      />
+    );
+    return renderPage(page, {
       title: `${sale.name} · Flashline`,
       ...(sale.description ? { description: sale.description } : {}),
     });
@@ -97,14 +136,24 @@ export const handler: Handlers = pageHandlers({
         userId={answered.userId}
         quantity={answered.quantity ?? 1}
         result={answered.result}
+        signedIn={ctx.state.identity.verified}
       />,
-      { title: `${answered.result.title} · ${sale.name} · Flashline` },
+      {
+        title: `${answered.result.title} · ${sale.name} · Flashline`,
+        ...(answered.status ? { status: answered.status } : {}),
+      },
     );
   },
 });
 
 export default function SalePage(
-  props: { sale: SaleData; userId: string; quantity: number; result: ResultView | null },
+  props: {
+    sale: SaleData;
+    userId: string;
+    quantity: number;
+    result: ResultView | null;
+    signedIn: boolean;
+  },
 ) {
   const { sale } = props;
   return (
@@ -148,6 +197,12 @@ export default function SalePage(
           </ul>
         </section>
         <aside class="sale-buy" aria-label="Buy">
+          {props.signedIn && (
+            <p class="notice notice-warning">
+              Shoppers sign in with this shop's identity provider: Buy and "Check my order" act as
+              the signed-in shopper. Leave the User ID empty, or type the one you signed in as.
+            </p>
+          )}
           {island(SalePanel, {
             sale,
             userId: props.userId,

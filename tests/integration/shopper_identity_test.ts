@@ -1,5 +1,5 @@
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { call, createSale } from "../helpers/client.ts";
 
@@ -7,13 +7,16 @@ const SECRET = "a-shopper-signing-secret-of-32-chars!";
 const key = new TextEncoder().encode(SECRET);
 
 function token(
-  claims: { sub?: string; aud?: string; exp?: number },
+  claims: { sub?: string; aud?: string; exp?: number | null },
   signWith: Uint8Array = key,
 ): Promise<string> {
   let jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setIssuedAt();
   if (claims.sub) jwt = jwt.setSubject(claims.sub);
   jwt = jwt.setAudience(claims.aud ?? "flash-sale");
-  jwt = jwt.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600);
+  // null: a token without `exp`, which must never pass.
+  if (claims.exp !== null) {
+    jwt = jwt.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600);
+  }
   return jwt.sign(signWith);
 }
 
@@ -37,6 +40,10 @@ Deno.test("with SHOPPER_JWT_SECRET the shopper is the token's sub, never the bod
       ["expired", bearer(await token({ sub: "bob", exp: Math.floor(Date.now() / 1000) - 60 }))],
       ["wrong audience", bearer(await token({ sub: "bob", aud: "another-shop" }))],
       ["no subject", bearer(await token({}))],
+      ["no expiry", bearer(await token({ sub: "bob", exp: null }))],
+      ["subject longer than a user id", bearer(await token({ sub: "b".repeat(300) }))],
+      ["subject with a control character", bearer(await token({ sub: "bob\u0000" }))],
+      ["blank subject", bearer(await token({ sub: "   " }))],
       ["not a JWT", bearer("not.a.jwt")],
     ];
     for (const [label, headers] of refused) {
@@ -99,12 +106,13 @@ Deno.test("with SHOPPER_JWKS_URL tokens are verified against the published keys"
   const app = await startTestApp({
     SHOPPER_JWKS_URL: `http://127.0.0.1:${jwks.addr.port}/jwks.json`,
     SHOPPER_JWT_ISSUER: "https://id.example",
+    SHOPPER_JWT_AUDIENCE: "flash-sale",
   });
   try {
     const saleId = await createSale(app.url, { totalStock: 5 });
     const sign = (issuer: string, signer: CryptoKey) =>
       new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" }).setSubject("erin")
-        .setIssuer(issuer).setExpirationTime("5m").sign(signer);
+        .setIssuer(issuer).setAudience("flash-sale").setExpirationTime("5m").sign(signer);
     const ok = await call(
       app.url,
       "POST",
@@ -133,5 +141,86 @@ Deno.test("with SHOPPER_JWKS_URL tokens are verified against the published keys"
   } finally {
     await app.close();
     await jwks.shutdown();
+  }
+});
+
+/** The sale page's no-JavaScript form post; `headers` as a sign-in proxy in front would add them. */
+async function formPost(
+  base: string,
+  saleId: number,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; html: string }> {
+  const res = await fetch(`${base}/sales/${saleId}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams(fields),
+  });
+  return { status: res.status, html: await res.text() };
+}
+
+Deno.test("with SHOPPER_JWT_SECRET the no-JavaScript form never buys or reads as a typed userId", async () => {
+  const app = await startTestApp({
+    SHOPPER_JWT_SECRET: SECRET,
+    SHOPPER_JWT_AUDIENCE: "flash-sale",
+  });
+  try {
+    const saleId = await createSale(app.url, { totalStock: 5 });
+    const victim = await call(
+      app.url,
+      "POST",
+      `/api/sales/${saleId}/purchase`,
+      {},
+      bearer(await token({ sub: "victim" })),
+    );
+    assertEquals(victim.status, 201);
+    const orders = () =>
+      app.sql`SELECT user_id FROM orders WHERE sale_id = ${saleId} ORDER BY user_id`.then((rows) =>
+        rows.map((r) => r.user_id)
+      );
+
+    const typed = await formPost(app.url, saleId, { userId: "mallory-as-anyone", quantity: "1" });
+    assertEquals(typed.status, 401, "a typed id without a verified token is refused");
+    assertMatch(typed.html, /sign in/i);
+    const check = await formPost(app.url, saleId, { userId: "victim", intent: "check" });
+    assertEquals(check.status, 401, "intent=check without a token is refused");
+    assert(!check.html.includes(victim.body.order.id), "the victim's order is not shown");
+
+    // Behind the shop's sign-in proxy the form arrives with the shopper's token.
+    const alice = bearer(await token({ sub: "alice" }));
+    const asOther = await formPost(app.url, saleId, { userId: "victim2", quantity: "1" }, alice);
+    assertEquals(asOther.status, 403, "a typed id other than the token's is refused");
+    const checkOther = await formPost(app.url, saleId, { userId: "victim", intent: "check" }, alice);
+    assertEquals(checkOther.status, 403);
+    assert(!checkOther.html.includes(victim.body.order.id), "another's order is not shown");
+    const bought = await formPost(app.url, saleId, { userId: "", quantity: "1" }, alice);
+    assertEquals(bought.status, 200);
+    assertMatch(bought.html, /Order confirmed/);
+    const [aliceOrder] = await app.sql`
+      SELECT id FROM orders WHERE sale_id = ${saleId} AND user_id = 'alice'`;
+    const mine = await formPost(app.url, saleId, { userId: "", intent: "check" }, alice);
+    assertEquals(mine.status, 200);
+    assert(mine.html.includes(aliceOrder!.id), "one's own order is shown");
+
+    assertEquals(await orders(), ["alice", "victim"], "refused form posts wrote nothing");
+    const page = await fetch(`${app.url}/sales/${saleId}`).then((r) => r.text());
+    assertMatch(page, /sign in/i, "the page says how shoppers are identified");
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("form posts count against the per-client-IP limit like API calls", async () => {
+  const app = await startTestApp({ RATE_LIMIT_PER_IP: "1", RATE_LIMIT_WINDOW_MS: "60000" });
+  try {
+    const saleId = await createSale(app.url, { totalStock: 5 });
+    const api = await call(app.url, "POST", `/api/sales/${saleId}/purchase`, { userId: "api-1" });
+    assertEquals(api.status, 201);
+    const form = await formPost(app.url, saleId, { userId: "form-1", quantity: "1" });
+    assertMatch(form.html, /Too many requests/);
+    const rows = await app.sql`SELECT user_id FROM orders WHERE sale_id = ${saleId}`;
+    assertEquals(rows.map((r) => r.user_id), ["api-1"], "the second attempt from one IP is refused");
+  } finally {
+    await app.close();
   }
 });

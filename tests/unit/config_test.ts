@@ -73,3 +73,25 @@ Deno.test("loadConfig: the returned object is frozen", () => {
   assert(threw, "assigning to a frozen config throws in strict mode");
   assertEquals(c.PORT, 9000);
 });
+
+Deno.test("loadConfig: JWKS mode refuses to start without SHOPPER_JWT_AUDIENCE and SHOPPER_JWT_ISSUER", () => {
+  const jwks = { SHOPPER_JWKS_URL: "https://id.example/.well-known/jwks.json" };
+  for (
+    const [env, missing] of [
+      [{ ...jwks }, /SHOPPER_JWT_AUDIENCE/],
+      [{ ...jwks, SHOPPER_JWT_ISSUER: "https://id.example" }, /SHOPPER_JWT_AUDIENCE/],
+      [{ ...jwks, SHOPPER_JWT_AUDIENCE: "flash-sale" }, /SHOPPER_JWT_ISSUER/],
+      [{ ...jwks, SHOPPER_JWT_AUDIENCE: "", SHOPPER_JWT_ISSUER: "" }, /SHOPPER_JWT_AUDIENCE/],
+    ] as const
+  ) {
+    const message = failure(env);
+    assertMatch(message, /invalid configuration/, JSON.stringify(env));
+    assertMatch(message, missing, JSON.stringify(env));
+  }
+  const c = loadConfig({
+    ...jwks,
+    SHOPPER_JWT_AUDIENCE: "flash-sale",
+    SHOPPER_JWT_ISSUER: "https://id.example",
+  });
+  assertEquals([c.SHOPPER_JWT_AUDIENCE, c.SHOPPER_JWT_ISSUER], ["flash-sale", "https://id.example"]);
+});

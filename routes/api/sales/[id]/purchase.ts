@@ -21,13 +21,8 @@ export const handler: Handlers = {
     // Once sold out, the path alone decides: no body is worth reading (see lib/sales/purchase.ts).
     if (ctx.state.purchases.refusedAsSoldOut(saleId)) return soldOutResponse();
     const input = await readJson(ctx, body);
-    const userId = await ctx.state.identity.shopperOf(ctx.req, input.userId);
-    const outcome = await ctx.state.purchases.purchase(
-      saleId,
-      userId,
-      input.quantity,
-      ctx.clientIp,
-    );
+    const shopper = await ctx.state.identity.shopperOf(ctx, input.userId);
+    const outcome = await ctx.state.purchases.purchase(saleId, shopper, input.quantity);
     const { status, body: answer } = purchaseAnswer(outcome, API_STATUS);
     return json(answer, status);
   },

@@ -12,12 +12,12 @@ export const handler: Handlers = {
   async GET(ctx) {
     const saleId = parseParams(idParam, ctx.params.id);
     // With shopper tokens, a shopper reads only their own order.
-    const userId = await ctx.state.identity.shopperOf(
-      ctx.req,
+    const shopper = await ctx.state.identity.shopperOf(
+      ctx,
       parseParams(userIdSchema, ctx.params.userId),
     );
     if (!ctx.state.cache.get(saleId)) throw new AppError("SALE_NOT_FOUND");
-    const order = await ctx.state.orders.byShopper(saleId, userId);
+    const order = await ctx.state.orders.byShopper(saleId, shopper);
     if (!order) throw new AppError("ORDER_NOT_FOUND");
     return json({ order: orderJson(order) });
   },
