@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { AdminAudit } from "./lib/admin_audit.ts";
-import { requireAdmin } from "./lib/admin_auth.ts";
+import { AdminGate } from "./lib/admin_auth.ts";
 import { clientIp, peerAddress } from "./lib/client_ip.ts";
 import { AppError, errorBody } from "./lib/errors.ts";
 import { security } from "./lib/security.ts";
@@ -88,14 +88,15 @@ export function buildApp(platform: Platform): Hono {
   const app = new Hono();
   app.use(security(platform.config.CORS_ORIGINS));
   const audit = new AdminAudit(platform.sql);
+  const gate = AdminGate.of(platform);
 
   for (const route of ROUTES) {
     const methods = Object.keys(route.handler);
     for (const [method, handle] of Object.entries(route.handler)) {
       app.on(method, route.path, async (c) => {
         const req = c.req.raw;
-        if (route.admin) await requireAdmin(req, platform.config.ADMIN_TOKEN);
         const ip = clientIp(req, peerAddress(c.env), platform.config.TRUSTED_PROXY_HOPS);
+        if (route.admin) await gate.require(req, ip);
         const ctx = {
           req,
           url: new URL(req.url),

@@ -17,3 +17,17 @@ export function peerAddress(env: unknown): string {
   const addr = (env as { remoteAddr?: { hostname?: unknown } } | undefined)?.remoteAddr;
   return typeof addr?.hostname === "string" ? addr.hostname : "";
 }
+
+/**
+ * Whether the client reached us over https: the request itself, or, behind `trustedHops` proxies of
+ * our own, the X-Forwarded-Proto entry our outermost proxy wrote, picked the way `clientIp` picks
+ * the address (a proxy that overwrites the header leaves one entry; one that appends, a list).
+ * With 0 hops the header is the client's word and never counts.
+ */
+export function cameOverHttps(req: Request, trustedHops: number): boolean {
+  if (new URL(req.url).protocol === "https:") return true;
+  if (trustedHops === 0) return false;
+  const protos = (req.headers.get("x-forwarded-proto") ?? "").split(",").map((s) => s.trim())
+    .filter((s) => s !== "");
+  return (protos[protos.length - trustedHops] ?? protos[0])?.toLowerCase() === "https";
+}

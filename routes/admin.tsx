@@ -35,7 +35,8 @@ export const handler: Handlers = pageHandlers({
 
 /** The sign-in page; also what every admin page shows to someone not signed in. */
 export function renderLogin(
-  state: { closed: boolean; failed: boolean },
+  /** waitS: seconds this address must wait after too many failed sign-ins (with status 429). */
+  state: { closed: boolean; failed: boolean; waitS?: number },
   status: number,
 ): Promise<Response> {
   return renderPage(
@@ -56,6 +57,12 @@ export function renderLogin(
                   That token is not valid.
                 </p>
               )}
+              {state.waitS !== undefined && (
+                <p class="notice notice-warning" role="alert">
+                  Too many failed sign-ins from this address. Try again in{" "}
+                  {Math.ceil(state.waitS / 60)} min.
+                </p>
+              )}
               <div class="field">
                 <label for="token">Admin token</label>
                 <input
@@ -73,6 +80,10 @@ export function renderLogin(
           )}
       </section>
     </Layout>,
-    { title: "Admin sign-in · Flashline", status },
+    {
+      title: "Admin sign-in · Flashline",
+      status,
+      ...(state.waitS === undefined ? {} : { headers: { "retry-after": String(state.waitS) } }),
+    },
   );
 }

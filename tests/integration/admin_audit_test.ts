@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { admin, call, createSale } from "../helpers/client.ts";
 
-Deno.test("admin audit: one row per admin action (who, what, when, how it ended); reads and refusals none", async () => {
+Deno.test("admin audit: one row per admin action (who, what, when, how it ended) and per failed sign-in; reads none", async () => {
   const app = await startTestApp();
   try {
     const started = new Date(Date.now() - 1000);
@@ -20,7 +20,7 @@ Deno.test("admin audit: one row per admin action (who, what, when, how it ended)
       (await call(app.url, "POST", `/api/admin/sales/${saleId}/reconcile`, undefined, ua)).status,
       200,
     );
-    // Reads are not actions; a wrong token never got past the check.
+    // Reads are not actions; a wrong token never got past the check, and is a failed sign-in.
     assertEquals(
       (await call(app.url, "GET", `/api/admin/sales/${saleId}/stats`, undefined, ua)).status,
       200,
@@ -41,6 +41,7 @@ Deno.test("admin audit: one row per admin action (who, what, when, how it ended)
         ["bearer token", "127.0.0.1", "PATCH", `/api/admin/sales/${saleId}`, 200],
         ["bearer token", "127.0.0.1", "PATCH", `/api/admin/sales/${saleId}`, 400],
         ["bearer token", "127.0.0.1", "POST", `/api/admin/sales/${saleId}/reconcile`, 200],
+        ["bearer token", "127.0.0.1", "POST", `/api/admin/sales/${saleId}/reset`, 401],
       ],
     );
     assertEquals(rows[1]!.user_agent, "audit-test/1");

@@ -1,6 +1,7 @@
 import { buildApp } from "../../app.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { openPlatform } from "../../lib/platform.ts";
+import { adminSession } from "../../lib/admin_auth.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { deleteKeys, startTestApp, type TestApp } from "../helpers/app.ts";
 import { admin, type Answer, call, purchase } from "../helpers/client.ts";
@@ -59,13 +60,20 @@ const BAD_AUTH: { label: string; header: string | null }[] = [
   { label: "Bearer and a space", header: "Bearer " },
 ];
 
+let sender = 0;
+
+/**
+ * Each request from an address of its own (honoured behind TRUSTED_PROXY_HOPS=1), so these many
+ * wrong tokens meet the refusal they test, not the failed sign-in throttle.
+ */
 async function send(base: string, route: AdminRoute, header: string | null): Promise<Answer> {
+  const from = { "x-forwarded-for": `198.18.${Math.floor(++sender / 250)}.${sender % 250}` };
   return await call(
     base,
     route.method,
     route.path,
     route.body,
-    header === null ? {} : { authorization: header },
+    header === null ? from : { ...from, authorization: header },
   );
 }
 
@@ -99,7 +107,7 @@ function assertErrorBody(res: Answer, status: number, code: string, label: strin
 }
 
 Deno.test("every admin route answers 401 UNAUTHORIZED to a missing, wrong or malformed token, and writes nothing", async (t) => {
-  const app = await startTestApp();
+  const app = await startTestApp({ TRUSTED_PROXY_HOPS: "1" });
   try {
     // An order in sale 1, so a reset that slipped through would show as a lost row.
     const bought = await purchase(app.url, 1, "shopper-before-the-attack");
@@ -127,6 +135,7 @@ Deno.test("every admin route answers 401 UNAUTHORIZED to a missing, wrong or mal
       for (const path of ["/sale/reset?saleId=1", "/sale/recovery?saleId=1"]) {
         const res = await call(app.url, "POST", path, { stock: 0 }, {
           authorization: "Bearer nope-nope-nope-nope",
+          "x-forwarded-for": "198.18.255.1",
         });
         assertErrorBody(res, 401, "UNAUTHORIZED", path);
       }
@@ -277,5 +286,130 @@ Deno.test("a server without ADMIN_TOKEN answers 503 ADMIN_DISABLED on every admi
   } finally {
     await db.drop();
     await deleteKeys(REDIS_URL, prefix);
+  }
+});
+
+/** Signs in through the admin page's form; `headers` as a proxy in front would add them. */
+async function signIn(
+  base: string,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const res = await fetch(`${base}/admin/login`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams({ token }),
+    redirect: "manual",
+  });
+  await res.body?.cancel();
+  return res;
+}
+
+function sessionOf(res: Response): string {
+  const value = /^fs_admin=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+  if (!value) throw new Error(`no session cookie: ${res.status} ${res.headers.get("set-cookie")}`);
+  return value;
+}
+
+const withCookie = (value: string) => ({ cookie: `fs_admin=${value}` });
+
+Deno.test("admin session cookie: carries a signed expiry; expired or forged cookies are refused", async () => {
+  const app = await startTestApp();
+  try {
+    const res = await signIn(app.url, ADMIN_TOKEN);
+    assertEquals(res.status, 303);
+    const session = sessionOf(res);
+    const stats = "/api/admin/sales/1/stats";
+    assertEquals((await call(app.url, "GET", stats, undefined, withCookie(session))).status, 200);
+    const expired = await adminSession(ADMIN_TOKEN, Date.now() - 1000);
+    assertEquals(
+      (await call(app.url, "GET", stats, undefined, withCookie(expired))).status,
+      401,
+      "an expired session is refused",
+    );
+
+    const [exp, signature] = session.split(".");
+    assertMatch(exp ?? "", /^\d+$/, "the cookie starts with its expiry");
+    const expMs = Number(exp);
+    assert(expMs > Date.now() && expMs <= Date.now() + 8 * HOUR + 60_000, "expires in 8 hours");
+
+    const forged = [
+      ["expiry pushed forward", `${expMs + 365 * 24 * HOUR}.${signature}`],
+      ["signature of another token", await adminSession(`${ADMIN_TOKEN}x`, expMs)],
+      ["no signature", `${expMs}`],
+      ["garbage", "not-a-session"],
+    ];
+    for (const [label, value] of [["expired", expired], ...forged]) {
+      const refused = await call(app.url, "GET", stats, undefined, withCookie(value!));
+      assertEquals(refused.status, 401, label);
+      const page = await fetch(`${app.url}/admin`, { headers: withCookie(value!) });
+      assertMatch(await page.text(), /Admin sign-in/, `${label}: the page asks to sign in`);
+    }
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("admin session cookie is Secure behind a trusted proxy that says https, not otherwise", async () => {
+  const https = { "x-forwarded-proto": "https" };
+  const trusted = await startTestApp({ TRUSTED_PROXY_HOPS: "1" });
+  try {
+    const cookie = (await signIn(trusted.url, ADMIN_TOKEN, https)).headers.get("set-cookie") ?? "";
+    assertMatch(cookie, /; Secure/, "https at the trusted proxy");
+    const plain = (await signIn(trusted.url, ADMIN_TOKEN)).headers.get("set-cookie") ?? "";
+    assert(!/Secure/.test(plain), `plain http: ${plain}`);
+  } finally {
+    await trusted.close();
+  }
+  const direct = await startTestApp();
+  try {
+    const cookie = (await signIn(direct.url, ADMIN_TOKEN, https)).headers.get("set-cookie") ?? "";
+    assertMatch(cookie, /^fs_admin=/);
+    assert(!/Secure/.test(cookie), `a header nobody vouches for changes nothing: ${cookie}`);
+  } finally {
+    await direct.close();
+  }
+});
+
+Deno.test("failed admin sign-ins are throttled per client IP (429 + Retry-After) and audited", async () => {
+  const app = await startTestApp({ TRUSTED_PROXY_HOPS: "1" });
+  try {
+    const from = (ip: string) => ({ "x-forwarded-for": ip });
+    const stats = "/api/admin/sales/1/stats";
+    for (let i = 0; i < 6; i++) {
+      const res = await signIn(app.url, `wrong-token-${i}-0123456789`, from("203.0.113.7"));
+      assertEquals(res.headers.get("location"), "/admin?signin=failed", `form attempt ${i}`);
+    }
+    for (let i = 0; i < 4; i++) {
+      const res = await call(app.url, "GET", stats, undefined, {
+        ...from("203.0.113.7"),
+        authorization: `Bearer wrong-token-${i}-0123456789`,
+      });
+      assertEquals(res.status, 401, `bearer attempt ${i}`);
+    }
+    // Ten failures: this address is locked out, even with the right token, on both doors.
+    const form = await signIn(app.url, ADMIN_TOKEN, from("203.0.113.7"));
+    assertEquals(form.status, 429);
+    assert(Number(form.headers.get("retry-after")) > 0, "Retry-After on the form");
+    assertEquals(form.headers.get("set-cookie"), null, "no session while locked out");
+    const api = await fetch(`${app.url}${stats}`, {
+      headers: { ...admin, ...from("203.0.113.7") },
+    });
+    await api.body?.cancel();
+    assertEquals(api.status, 429);
+    assert(Number(api.headers.get("retry-after")) > 0, "Retry-After on the API");
+    // Another address is not affected.
+    assertEquals((await signIn(app.url, ADMIN_TOKEN, from("198.51.100.1"))).status, 303);
+    assertEquals((await call(app.url, "GET", stats, undefined, admin)).status, 200);
+
+    const rows = await app.sql`
+      SELECT actor, client_ip, path, status FROM admin_audit WHERE status = 401 ORDER BY id`;
+    assertEquals(rows.length, 10, "one row per failed sign-in, none for the refused ones");
+    assertEquals(rows.filter((r) => r.actor === "sign-in form").length, 6);
+    assertEquals(rows.filter((r) => r.actor === "bearer token").length, 4);
+    assert(rows.every((r) => r.client_ip === "203.0.113.7"), "rows name the client");
+    assertEquals(rows[0]!.path, "/admin/login");
+  } finally {
+    await app.close();
   }
 });

@@ -190,7 +190,12 @@ Deno.test("with SHOPPER_JWT_SECRET the no-JavaScript form never buys or reads as
     const alice = bearer(await token({ sub: "alice" }));
     const asOther = await formPost(app.url, saleId, { userId: "victim2", quantity: "1" }, alice);
     assertEquals(asOther.status, 403, "a typed id other than the token's is refused");
-    const checkOther = await formPost(app.url, saleId, { userId: "victim", intent: "check" }, alice);
+    const checkOther = await formPost(
+      app.url,
+      saleId,
+      { userId: "victim", intent: "check" },
+      alice,
+    );
     assertEquals(checkOther.status, 403);
     assert(!checkOther.html.includes(victim.body.order.id), "another's order is not shown");
     const bought = await formPost(app.url, saleId, { userId: "", quantity: "1" }, alice);
@@ -219,7 +224,11 @@ Deno.test("form posts count against the per-client-IP limit like API calls", asy
     const form = await formPost(app.url, saleId, { userId: "form-1", quantity: "1" });
     assertMatch(form.html, /Too many requests/);
     const rows = await app.sql`SELECT user_id FROM orders WHERE sale_id = ${saleId}`;
-    assertEquals(rows.map((r) => r.user_id), ["api-1"], "the second attempt from one IP is refused");
+    assertEquals(
+      rows.map((r) => r.user_id),
+      ["api-1"],
+      "the second attempt from one IP is refused",
+    );
   } finally {
     await app.close();
   }

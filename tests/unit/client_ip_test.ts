@@ -1,5 +1,5 @@
 import { assertEquals } from "../helpers/assert.ts";
-import { clientIp, peerAddress } from "../../lib/client_ip.ts";
+import { cameOverHttps, clientIp, peerAddress } from "../../lib/client_ip.ts";
 
 const req = (xff?: string) =>
   new Request("http://x/", { headers: xff === undefined ? {} : { "x-forwarded-for": xff } });
@@ -23,4 +23,19 @@ Deno.test("peer address: from Deno.serve's info, empty without it", () => {
     "127.0.0.1",
   );
   assertEquals(peerAddress(undefined), "");
+});
+
+Deno.test("https: the request's own scheme, or X-Forwarded-Proto only through trusted proxies", () => {
+  const proto = (url: string, xfp?: string) =>
+    new Request(url, { headers: xfp === undefined ? {} : { "x-forwarded-proto": xfp } });
+  assertEquals(cameOverHttps(proto("https://x/"), 0), true);
+  assertEquals(cameOverHttps(proto("http://x/", "https"), 0), false);
+  assertEquals(cameOverHttps(proto("http://x/", "https"), 1), true);
+  assertEquals(cameOverHttps(proto("http://x/", "HTTPS"), 1), true);
+  assertEquals(cameOverHttps(proto("http://x/", "http"), 1), false);
+  assertEquals(cameOverHttps(proto("http://x/"), 1), false);
+  // An appending proxy: what the client wrote left of our proxy's entry never counts.
+  assertEquals(cameOverHttps(proto("http://x/", "https, http"), 1), false);
+  assertEquals(cameOverHttps(proto("http://x/", "http, https"), 1), true);
+  assertEquals(cameOverHttps(proto("http://x/", "https, http"), 2), true);
 });

@@ -93,5 +93,8 @@ Deno.test("loadConfig: JWKS mode refuses to start without SHOPPER_JWT_AUDIENCE a
     SHOPPER_JWT_AUDIENCE: "flash-sale",
     SHOPPER_JWT_ISSUER: "https://id.example",
   });
-  assertEquals([c.SHOPPER_JWT_AUDIENCE, c.SHOPPER_JWT_ISSUER], ["flash-sale", "https://id.example"]);
+  assertEquals([c.SHOPPER_JWT_AUDIENCE, c.SHOPPER_JWT_ISSUER], [
+    "flash-sale",
+    "https://id.example",
+  ]);
 });
