@@ -50,6 +50,17 @@ function refusal(error: AppError): ResultView {
     };
 }
 
+/** Behind the shop's sign-in proxy, the User ID field starts as the signed-in shopper's. */
+async function signedInId(ctx: RouteContext): Promise<string> {
+  if (!ctx.state.identity.verified || !ctx.req.headers.has("authorization")) return "";
+  try {
+    return (await ctx.state.identity.shopperOf(ctx, undefined)).id;
+  } catch (error) {
+    if (error instanceof AppError) return "";
+    throw error;
+  }
+}
+
 /**
  * The form post of a browser without JavaScript: the same purchase (or order check) as the API,
  * through the same identity check, so a signed-in shop never trusts the typed User ID.
@@ -114,7 +125,7 @@ export const handler: Handlers = pageHandlers({
     const page = (
       <SalePage
         sale={sale}
-        userId=""
+        userId={await signedInId(ctx)}
         quantity={1}
         result={null}
         signedIn={ctx.state.identity.verified}
@@ -199,8 +210,8 @@ export default function SalePage(
         <aside class="sale-buy" aria-label="Buy">
           {props.signedIn && (
             <p class="notice notice-warning">
-              Shoppers sign in with this shop's identity provider: Buy and "Check my order" act as
-              the signed-in shopper. Leave the User ID empty, or type the one you signed in as.
+              Shoppers sign in with this shop's identity provider: Buy and "Check my order" act only
+              for the signed-in shopper, whose User ID is filled in. Another User ID is refused.
             </p>
           )}
           {island(SalePanel, {

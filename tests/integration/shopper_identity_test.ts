@@ -210,6 +210,10 @@ Deno.test("with SHOPPER_JWT_SECRET the no-JavaScript form never buys or reads as
     assertEquals(await orders(), ["alice", "victim"], "refused form posts wrote nothing");
     const page = await fetch(`${app.url}/sales/${saleId}`).then((r) => r.text());
     assertMatch(page, /sign in/i, "the page says how shoppers are identified");
+    const signedIn = await fetch(`${app.url}/sales/${saleId}`, { headers: alice }).then((r) =>
+      r.text()
+    );
+    assertMatch(signedIn, /name="userId"[^>]*value="alice"/, "the field holds the signed-in id");
   } finally {
     await app.close();
   }
