@@ -40,7 +40,7 @@ function refusal(error: AppError): ResultView {
     ? {
       tone: "warning",
       title: "Not your User ID",
-      detail: "The User ID must be the one you signed in as; leave it empty to use yours.",
+      detail: "The User ID must be the one you signed in as: reload the page to fill it in.",
     }
     : {
       tone: "warning",
