@@ -115,7 +115,7 @@ Deno.test("a rebuild whose lease lapsed is refused by PostgreSQL: its reset dele
   }
 });
 
-const LEASE_MS = 300;
+const LEASE_MS = 600;
 
 Deno.test("a rebuild stalled in PostgreSQL past its lease keeps the sale: the lease is renewed", async () => {
   const app = await startTestApp();
