@@ -69,8 +69,8 @@ export class Reconciler {
 
   /**
    * Drains the outbox, then rebuilds stock and buyers from PostgreSQL. Joins a reconcile of the
-   * sale already queued here: it has not counted yet, or counts after the hold of this call's
-   * cause (both end with Redis as PostgreSQL has it).
+   * sale already queued or running here: it ends with Redis as PostgreSQL has it too (a settings
+   * change it could miss is marked by configure.lua, and the rebuild then counts again).
    */
   reconcile(saleId: number): Promise<Drift> {
     return this.enqueue(saleId, "reconcile");
