@@ -34,6 +34,12 @@ const schema = z.object({
   /** Without it (or empty) the admin API is closed (503) and says so. */
   ADMIN_TOKEN: z.preprocess((v) => v === "" ? undefined : v, z.string().min(16).optional()),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * PostgreSQL ends a statement running (or waiting on a lock) longer than these, so a hung step
+   * cannot keep a sale closed for long; 0 turns one off.
+   */
+  DB_STATEMENT_TIMEOUT_MS: ms(10_000),
+  DB_LOCK_TIMEOUT_MS: ms(5000),
   /** How long the group-commit writer gathers rows before it writes a batch. */
   COMMIT_WINDOW_MS: ms(2),
   COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),

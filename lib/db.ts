@@ -4,9 +4,17 @@ export type { Sql };
 
 export interface DbOptions {
   max: number;
+  /** Session limits in ms (0 or absent: PostgreSQL's own setting, no limit by default). */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
 }
 
 export function connectDb(url: string, options: DbOptions): Sql {
+  // Startup parameters, so every pooled connection has them from its first statement. Only those
+  // set are sent: PgBouncer refuses parameters it does not know (see the README).
+  const connection: Record<string, number> = {};
+  if (options.statementTimeoutMs) connection.statement_timeout = options.statementTimeoutMs;
+  if (options.lockTimeoutMs) connection.lock_timeout = options.lockTimeoutMs;
   return postgres(url, {
     max: options.max,
     // Unnamed statements keep the app correct behind PgBouncer in transaction pooling mode.
@@ -14,6 +22,7 @@ export function connectDb(url: string, options: DbOptions): Sql {
     onnotice: () => {},
     connect_timeout: 5,
     idle_timeout: 60,
+    connection,
   });
 }
 

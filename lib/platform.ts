@@ -80,7 +80,11 @@ export async function openPlatform(config: Config): Promise<Platform> {
       }`,
     );
   }
-  const sql = connectDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE });
+  const sql = connectDb(config.DATABASE_URL, {
+    max: config.DB_POOL_SIZE,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+  });
   await migrate(sql);
 
   let redis: RedisClient;
@@ -114,7 +118,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     minAgeMs: config.OUTBOX_MIN_AGE_MS,
     intervalMs: config.SWEEP_INTERVAL_MS,
   });
-  const reconciler = new Reconciler(gate, orders, sweeper, (id) => salesRepo.get(id), notify);
+  const reconciler = new Reconciler(gate, orders, sweeper, notify);
   const metrics = new Metrics();
   const purchases = new PurchaseService(
     cache,

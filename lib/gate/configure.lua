@@ -8,14 +8,17 @@
   ARGV[1] total stock   ARGV[2] per-shopper limit   ARGV[3] start (epoch ms)   ARGV[4] end (epoch ms)
 
   Returns {1, remaining}  applied
-          {0}             the sale has no live state yet, or state of another Redis server run
-                          (see purchase.lua): the caller rebuilds it from PostgreSQL
+          {0}             the sale has no live state yet, is being rebuilt, or has state of another
+                          Redis server run (see purchase.lua): the caller rebuilds it from
+                          PostgreSQL. Meta is marked `changed`, so a rebuild that read the sale
+                          before this change reads it again before it reopens (rebuild.lua).
           {-1, reserved}  the new total is below what is already reserved: nothing changed
 ]]
 local state = redis.call('HMGET', KEYS[1], 'state', 'total', 'run')
 local stock = redis.call('GET', KEYS[2])
 if state[1] ~= 'ready' or not stock or not state[2]
   or state[3] ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then
+  redis.call('HSET', KEYS[1], 'changed', 1)
   return {0}
 end
 

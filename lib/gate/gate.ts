@@ -59,9 +59,14 @@ export interface HoldSnapshot {
   outbox: number;
   /** Redis time when purchases stopped: every reservation before it is stamped at or before it. */
   heldAtMs: number;
+  /** The hold's fencing token: higher than every earlier hold's of this sale. */
+  token: string;
 }
 
-const SCRIPT_FILES = ["purchase", "release", "configure", "hold", "rebuild"] as const;
+/** What one step of rebuild.lua did. */
+export type RebuildStep = "WRITTEN" | "LEASE_LOST" | "SETTINGS_CHANGED";
+
+const SCRIPT_FILES = ["purchase", "release", "configure", "hold", "lease", "rebuild"] as const;
 type ScriptName = typeof SCRIPT_FILES[number];
 
 function reply(value: Reply): Reply[] {
@@ -182,14 +187,14 @@ export class Gate {
     return { code: "NO_STATE" };
   }
 
-  /** Stops purchases of a sale for a rebuild; null when another rebuild holds it. */
-  async hold(saleId: number, token: string, lockMs: number): Promise<HoldSnapshot | null> {
+  /** Stops purchases of a sale for a rebuild; null when another rebuild holds its lease. */
+  async hold(saleId: number, leaseMs: number): Promise<HoldSnapshot | null> {
     const k = this.keys(saleId);
     const r = reply(
       await this.redis.evalScript(
         this.scripts.hold,
-        [k.meta, k.stock, k.buyers, k.outbox, k.lock],
-        [token, lockMs],
+        [k.meta, k.stock, k.buyers, k.outbox, k.lock, k.fence],
+        [leaseMs],
       ),
     );
     if (r[0] !== 1) return null;
@@ -200,19 +205,27 @@ export class Gate {
       buyers: Number(r[3]),
       outbox: Number(r[4]),
       heldAtMs: Number(r[5]),
+      token: String(r[6]),
     };
   }
 
-  /** Writes one chunk of a rebuild; false if the hold was lost (it expired). */
+  /** Extends a rebuild's lease; false if it is no longer this rebuild's. */
+  async renew(saleId: number, token: string, leaseMs: number): Promise<boolean> {
+    return await this.redis.evalScript(this.scripts.lease, [this.keys(saleId).lock], [
+      token,
+      leaseMs,
+    ]) === 1;
+  }
+
+  /** Writes one chunk of a rebuild. */
   async rebuild(
     saleId: number,
     token: string,
-    step: "first" | "middle" | "last" | "only" | "abort",
+    step: "first" | "middle" | "last" | "only",
     stock: number,
     s: SaleSettings,
     buyers: [string, BuyerRecord][],
-  ): Promise<boolean> {
-    const k = this.keys(saleId);
+  ): Promise<RebuildStep> {
     const args: (string | number)[] = [
       token,
       step,
@@ -223,12 +236,21 @@ export class Gate {
       s.endMs,
     ];
     for (const [userId, record] of buyers) args.push(userId, encodeBuyer(record));
-    const r = await this.redis.evalScript(
-      this.scripts.rebuild,
-      [k.meta, k.stock, k.buyers, k.lock],
-      args,
-    );
-    return r === 1;
+    const r = await this.rebuildScript(saleId, args);
+    return r === 1 ? "WRITTEN" : r === 2 ? "SETTINGS_CHANGED" : "LEASE_LOST";
+  }
+
+  /**
+   * Ends a failed rebuild's hold: `reopen` lets purchases go on with the state Redis had (if it was
+   * complete and its settings unchanged); otherwise the sale stays closed until a rebuild.
+   */
+  async abandon(saleId: number, token: string, reopen: boolean): Promise<void> {
+    await this.rebuildScript(saleId, [token, reopen ? "abort" : "close"]);
+  }
+
+  private rebuildScript(saleId: number, args: (string | number)[]): Promise<Reply> {
+    const k = this.keys(saleId);
+    return this.redis.evalScript(this.scripts.rebuild, [k.meta, k.stock, k.buyers, k.lock], args);
   }
 
   /** Drops outbox entries whose orders PostgreSQL now holds. */

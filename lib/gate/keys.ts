@@ -8,6 +8,8 @@ export interface SaleKeys {
   buyers: string;
   outbox: string;
   lock: string;
+  /** The last fencing token a rebuild of the sale was given (hold.lua). */
+  fence: string;
 }
 
 export function saleKeys(prefix: string, saleId: number): SaleKeys {
@@ -18,6 +20,7 @@ export function saleKeys(prefix: string, saleId: number): SaleKeys {
     buyers: `${base}:buyers`,
     outbox: `${base}:outbox`,
     lock: `${base}:lock`,
+    fence: `${base}:fence`,
   };
 }
 

@@ -51,14 +51,21 @@ SELECT count(*)::int AS orders, coalesce(sum(quantity), 0)::int AS sold
 FROM orders
 WHERE sale_id = $1;
 
--- name: markReset
-UPDATE sales SET reset_at = $2, updated_at = now() WHERE id = $1;
+-- name: claimCount
+-- A rebuild's fenced step (Reconciler), first statement of the transaction that counts the orders:
+-- refused (no row) unless the rebuild's fencing token ($2) is at least the highest the sale has
+-- seen. Sets the fence: reservations stamped at or before $3 and not yet written are void, as
+-- after a reset (insertBatch); it never moves back. Locking the row makes inserts (FOR SHARE) and
+-- settings changes (FOR UPDATE) wait for the count, and returns the settings the rebuild writes.
+UPDATE sales SET rebuild_token = $2::bigint, reset_at = greatest(reset_at, $3)
+WHERE id = $1 AND rebuild_token <= $2::bigint
+RETURNING id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at;
 
--- name: fence
--- A reconcile's fence (Reconciler): reservations stamped at or before it and not yet written are
--- void, as after a reset (insertBatch). Updating the row waits for inserts holding it FOR SHARE,
--- and inserts after it read the new value. Never moves back.
-UPDATE sales SET reset_at = greatest(reset_at, $2) WHERE id = $1;
+-- name: claimReset
+-- A reset's fenced step: as claimCount, in the transaction that deletes the orders.
+UPDATE sales SET rebuild_token = $2::bigint, reset_at = greatest(reset_at, $3), updated_at = now()
+WHERE id = $1 AND rebuild_token <= $2::bigint
+RETURNING id;
 
 -- name: deleteBySale
 DELETE FROM orders WHERE sale_id = $1;

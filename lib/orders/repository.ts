@@ -1,5 +1,6 @@
 import type { Sql } from "../db.ts";
 import type { Shopper } from "../identity.ts";
+import { type Sale, saleFromRow, type SaleRow } from "../sales/sale.ts";
 import { loadQueries } from "../sql.ts";
 import {
   confirmedOrder,
@@ -18,11 +19,17 @@ const Q = await loadQueries(
     "bySale",
     "byShopper",
     "countsBySale",
-    "markReset",
-    "fence",
+    "claimCount",
+    "claimReset",
     "deleteBySale",
   ] as const,
 );
+
+/** What a rebuild counted: the sale as PostgreSQL has it now, and its orders. */
+export interface FencedCount {
+  sale: Sale;
+  orders: { id: string; userId: string; quantity: number; createdAt: Date }[];
+}
 
 interface BatchRow {
   requested_id: string;
@@ -102,37 +109,51 @@ export class OrderRepository {
   }
 
   /**
-   * A reconcile's count: voids every reservation stamped at or before `fenceMs` (Redis time) that
-   * is not in PostgreSQL yet, then reads the orders, in one transaction. After a Redis data loss a
-   * write still in flight from before the loss (its outbox entry gone with the data) would
-   * otherwise land after the count, and the rebuilt stock would hand its item out again.
+   * A rebuild's count, fenced: refused (null) unless `token` is at least the highest fencing token
+   * PostgreSQL has seen for the sale (or if the sale is gone). Voids every reservation stamped at
+   * or before `fenceMs` (Redis time) that is not in PostgreSQL yet, then reads the sale and its
+   * orders, in one transaction. After a Redis data loss a write still in flight from before the
+   * loss (its outbox entry gone with the data) would otherwise land after the count, and the
+   * rebuilt stock would hand its item out again.
    */
-  async fencedBySale(
-    saleId: number,
-    fenceMs: number,
-  ): Promise<{ id: string; userId: string; quantity: number; createdAt: Date }[]> {
+  async fencedCount(saleId: number, token: string, fenceMs: number): Promise<FencedCount | null> {
     return await this.sql.begin(async (tx) => {
-      await tx.unsafe(Q.fence, [saleId, new Date(fenceMs).toISOString()]);
+      const [sale] = await tx.unsafe<SaleRow[]>(Q.claimCount, [
+        saleId,
+        token,
+        new Date(fenceMs).toISOString(),
+      ]);
+      if (!sale) return null;
       const rows = await tx.unsafe<
         { id: string; user_id: string; quantity: number; created_at: Date }[]
       >(Q.bySale, [saleId]);
-      return rows.map((r) => ({
-        id: r.id,
-        userId: r.user_id,
-        quantity: r.quantity,
-        createdAt: r.created_at,
-      }));
+      return {
+        sale: saleFromRow(sale),
+        orders: rows.map((r) => ({
+          id: r.id,
+          userId: r.user_id,
+          quantity: r.quantity,
+          createdAt: r.created_at,
+        })),
+      };
     });
   }
 
   /**
    * Clears a sale's orders and voids every reservation stamped at or before `resetAtMs` (Redis
-   * time), so a write still in flight from before the reset cannot land afterwards.
+   * time), so a write still in flight from before the reset cannot land afterwards. Refused
+   * (false, nothing deleted) unless `token` is at least the highest fencing token seen.
    */
-  async clearSale(saleId: number, resetAtMs: number): Promise<number> {
+  async clearSale(saleId: number, token: string, resetAtMs: number): Promise<boolean> {
     return await this.sql.begin(async (tx) => {
-      await tx.unsafe(Q.markReset, [saleId, new Date(resetAtMs).toISOString()]);
-      return (await tx.unsafe(Q.deleteBySale, [saleId])).count;
+      const claimed = await tx.unsafe(Q.claimReset, [
+        saleId,
+        token,
+        new Date(resetAtMs).toISOString(),
+      ]);
+      if (claimed.count === 0) return false;
+      await tx.unsafe(Q.deleteBySale, [saleId]);
+      return true;
     });
   }
 }

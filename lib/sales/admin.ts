@@ -1,6 +1,6 @@
 import { AppError } from "../errors.ts";
 import type { Gate } from "../gate/gate.ts";
-import type { Drift, Reconciler } from "../orders/reconciler.ts";
+import { type Drift, HeldElsewhere, type Reconciler } from "../orders/reconciler.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
 import type { NewSale, SaleChanges, SaleRepository } from "./repository.ts";
@@ -29,18 +29,29 @@ export class SaleAdmin {
   /** Applies changes in one transaction that commits only if the live Redis state accepts them. */
   async update(id: number, changes: SaleChanges): Promise<Sale> {
     let rebuild = false;
-    const sale = await this.sales.update(id, changes, async (_before, after) => {
+    const sale = await this.sales.update(id, changes, async (_before, after, sold) => {
       const r = await this.gate.configure(id, settingsOf(after));
-      if (r.code === "BELOW_RESERVED") {
+      // With no live state to ask, PostgreSQL's orders are what is reserved at least.
+      const reserved = r.code === "BELOW_RESERVED"
+        ? r.reserved
+        : r.code === "NO_STATE"
+        ? await sold()
+        : 0;
+      if (after.totalStock < reserved) {
         throw new AppError(
           "STOCK_BELOW_RESERVED",
-          `totalStock must be at least ${r.reserved}, the items already sold or reserved.`,
+          `totalStock must be at least ${reserved}, the items already sold or reserved.`,
         );
       }
       rebuild = r.code === "NO_STATE";
     });
     if (!sale) throw new AppError("SALE_NOT_FOUND");
-    if (rebuild) await this.reconciler.reconcile(id);
+    if (rebuild) {
+      // A rebuild running elsewhere reads the sale again before it reopens (configure.lua).
+      await this.reconciler.settingsChanged(id).catch((error) => {
+        if (!(error instanceof HeldElsewhere)) throw error;
+      });
+    }
     await this.cache.changed(sale);
     return sale;
   }

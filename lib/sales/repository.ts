@@ -11,6 +11,7 @@ const Q = await loadQueries(
     "insert",
     "getForUpdate",
     "update",
+    "sold",
   ] as const,
 );
 
@@ -51,12 +52,13 @@ export class SaleRepository {
 
   /**
    * Updates a sale inside a transaction and lets `apply` (the live Redis state) accept or refuse
-   * the new version before it commits: a refusal throws and nothing is written.
+   * the new version before it commits: a refusal throws and nothing is written. `sold` counts the
+   * items of the sale's orders in that transaction, where no order can be added meanwhile.
    */
   async update(
     id: number,
     changes: SaleChanges,
-    apply: (before: Sale, after: Sale) => Promise<void>,
+    apply: (before: Sale, after: Sale, sold: () => Promise<number>) => Promise<void>,
   ): Promise<Sale | null> {
     return await this.sql.begin(async (tx) => {
       const [row] = await tx.unsafe<SaleRow[]>(Q.getForUpdate, [id]);
@@ -77,7 +79,10 @@ export class SaleRepository {
         next.endTime,
       ]);
       const after = saleFromRow(updated!);
-      await apply(before, after);
+      await apply(before, after, async () => {
+        const [counted] = await tx.unsafe<{ sold: number }[]>(Q.sold, [id]);
+        return counted?.sold ?? 0;
+      });
       return after;
     });
   }

@@ -36,7 +36,7 @@ export class PgBouncer {
         "pool_mode = transaction",
         "max_client_conn = 500",
         "default_pool_size = 8",
-        "ignore_startup_parameters = extra_float_digits",
+        "ignore_startup_parameters = extra_float_digits,statement_timeout,lock_timeout",
         "",
       ].join("\n"),
     );

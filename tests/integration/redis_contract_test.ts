@@ -210,13 +210,30 @@ for (const adapter of ADAPTERS) {
       assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
       assertEquals(await gate.readStock(sale), null);
 
-      const held = await gate.hold(sale, "tok", 10_000);
+      const held = await gate.hold(sale, 10_000);
       assert(held, "hold taken");
       assertEquals([held.hadState, held.stock, held.buyers, held.outbox], [false, null, 0, 0]);
-      assertEquals(await gate.hold(sale, "other", 10_000), null, "a second rebuild is refused");
-      assertEquals(await gate.rebuild(sale, "other", "only", 3, settings(), []), false);
-      assertEquals(await gate.rebuild(sale, "tok", "only", 3, settings(), []), true);
+      assertEquals(await gate.hold(sale, 10_000), null, "a second rebuild is refused");
+      assertEquals(await gate.renew(sale, held.token, 10_000), true);
+      assertEquals(await gate.renew(sale, "other", 10_000), false);
+      assertEquals(await gate.rebuild(sale, "other", "only", 3, settings(), []), "LEASE_LOST");
+      // A settings change during the rebuild: its last step reads PostgreSQL again first.
+      assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
+      assertEquals(
+        await gate.rebuild(sale, held.token, "only", 3, settings(), []),
+        "SETTINGS_CHANGED",
+      );
+      assertEquals(await gate.rebuild(sale, held.token, "only", 3, settings(), []), "WRITTEN");
       assertEquals(await gate.readStock(sale), 3);
+      // A failed rebuild: "close" leaves the sale closed, "abort" reopens a complete state.
+      const next = await gate.hold(sale, 10_000);
+      assert(next && BigInt(next.token) > BigInt(held.token), "fencing tokens only grow");
+      await gate.abandon(sale, next.token, false);
+      assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
+      const third = await gate.hold(sale, 10_000);
+      assert(third, "the closed sale's lease was let go");
+      await gate.abandon(sale, third.token, true);
+      assertEquals(await gate.configure(sale, settings()), { code: "APPLIED", remaining: 3 });
 
       const r1 = await gate.reserve(sale, "shopper-é😀", "order-1", 2);
       assert(r1.code === "RESERVED", JSON.stringify(r1));
