@@ -2,7 +2,7 @@
  * The seed's "1000 users, 100 items": SHOPPERS distinct shoppers (default 1000), each buying once,
  * CONCURRENCY at a time (default 100), against a sale of STOCK items (default 100).
  *
- *   k6 run -e API_URL=http://localhost:8000 -e ADMIN_TOKEN=... -e STOCK=100 loadtest/k6/burst.ts
+ *   deno task k6 burst     (API_URL, ADMIN_TOKEN, SHOPPERS, CONCURRENCY, STOCK from the environment)
  */
 import exec from "k6/execution";
 import type { Options } from "k6/options";

@@ -1,23 +1,30 @@
 /**
  * A crowd that keeps arriving, ramping up and down like the seed's k6 stages: every iteration is a
  * new shopper. The stages bring far more shoppers than STOCK (default 100), so the stock must sell
- * out exactly and the rest be told SOLD_OUT.
+ * out exactly and the rest be told SOLD_OUT. STAGES (default `5s:200,20s:200,5s:0`, as the load
+ * runner's --stages) shortens or stretches the crowd.
  *
- *   k6 run -e API_URL=http://localhost:8000 -e ADMIN_TOKEN=... loadtest/k6/ramp.ts
+ *   deno task k6 ramp     (API_URL, ADMIN_TOKEN, STOCK, STAGES from the environment)
  */
+import { fail } from "k6";
 import type { Options } from "k6/options";
 import { createSale, purchase, type SaleRun, STOCK, verify } from "./common.ts";
+
+/** "5s:200,20s:200,5s:0": to 200 virtual users in 5 s, 200 for 20 s, down to 0 in 5 s. */
+function stages(text: string): { duration: string; target: number }[] {
+  return text.split(",").map((part) => {
+    const match = /^(\d+)s:(\d+)$/.exec(part.trim());
+    if (!match) fail(`STAGES: "${part}" is not <seconds>s:<virtual users>`);
+    return { duration: `${match[1]}s`, target: Number(match[2]) };
+  });
+}
 
 export const options: Options = {
   scenarios: {
     ramp: {
       executor: "ramping-vus",
       startVUs: 0,
-      stages: [
-        { duration: "5s", target: 200 },
-        { duration: "20s", target: 200 },
-        { duration: "5s", target: 0 },
-      ],
+      stages: stages(__ENV.STAGES ?? "5s:200,20s:200,5s:0"),
       gracefulRampDown: "5s",
     },
   },

@@ -2,7 +2,7 @@
  * SHOPPERS shoppers (default 300), each clicking CLICKS times at once (default 10): the server must
  * sell each at most one order, and tell every click of a shopper of the same order.
  *
- *   k6 run -e API_URL=http://localhost:8000 -e ADMIN_TOKEN=... -e STOCK=100 loadtest/k6/storm.ts
+ *   deno task k6 storm     (API_URL, ADMIN_TOKEN, SHOPPERS, CLICKS, STOCK from the environment)
  */
 import type { Options } from "k6/options";
 import { createSale, type SaleRun, STOCK, storm, verify } from "./common.ts";
