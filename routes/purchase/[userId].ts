@@ -8,7 +8,7 @@ export const handler: Handlers = {
       ctx.req,
       parseParams(userIdSchema, ctx.params.userId),
     );
-    const order = await ctx.state.orders.byShopper(seedSaleId(ctx), userId);
+    const order = await ctx.state.catalog.order(seedSaleId(ctx), userId);
     return json(order ? { purchased: true, order: orderJson(order) } : { purchased: false });
   },
 };
