@@ -4,7 +4,8 @@ import type { Sale } from "./sale.ts";
 
 /**
  * A sale that Redis said has 0 left, until `until`. Its buyers then were all of them: no one can
- * buy without stock coming back, which every process hears of (and drops the hint).
+ * buy without stock coming back, which every process hears of (and drops the hint). What is left
+ * is the notice's own delay, and `until` for a notice lost with a Redis connection.
  */
 interface SoldOutHint {
   until: number;
