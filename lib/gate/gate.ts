@@ -66,8 +66,20 @@ export interface HoldSnapshot {
 /** What one step of rebuild.lua did. */
 export type RebuildStep = "WRITTEN" | "LEASE_LOST" | "SETTINGS_CHANGED";
 
-const SCRIPT_FILES = ["purchase", "release", "configure", "hold", "lease", "rebuild"] as const;
+const SCRIPT_FILES = [
+  "purchase",
+  "release",
+  "configure",
+  "hold",
+  "lease",
+  "rebuild",
+  "buyers",
+  "buyer",
+] as const;
 type ScriptName = typeof SCRIPT_FILES[number];
+
+/** Buyers per page of a sold-out snapshot: a bounded step, so a big hash never blocks Redis long. */
+const BUYERS_PAGE = 1000;
 
 function reply(value: Reply): Reply[] {
   if (!Array.isArray(value)) throw new Error(`unexpected script reply ${JSON.stringify(value)}`);
@@ -170,6 +182,41 @@ export class Gate {
       ]),
     );
     return r[0] === 1;
+  }
+
+  /**
+   * Every buyer of a sale whose stock reads 0, or null once it does not (stock came back, or the
+   * sale has no state). Paged (HSCAN), so a big sale costs a few short calls, not one long one.
+   */
+  async soldOutBuyers(saleId: number): Promise<Set<string> | null> {
+    const k = this.keys(saleId);
+    const buyers = new Set<string>();
+    let cursor = "0";
+    do {
+      const r = reply(
+        await this.redis.evalScript(this.scripts.buyers, [k.stock, k.buyers], [
+          cursor,
+          BUYERS_PAGE,
+        ]),
+      );
+      if (r[0] !== 0) return null;
+      cursor = String(r[1]);
+      for (const userId of r.slice(2)) buyers.add(String(userId));
+    } while (cursor !== "0");
+    return buyers;
+  }
+
+  /** A shopper's reservation, `pending` while its outbox entry is there; null for none. */
+  async readBuyer(
+    saleId: number,
+    userId: string,
+  ): Promise<{ buyer: BuyerRecord; pending: boolean } | null> {
+    const k = this.keys(saleId);
+    const r = reply(
+      await this.redis.evalScript(this.scripts.buyer, [k.buyers, k.outbox], [userId]),
+    );
+    if (r.length === 0) return null;
+    return { buyer: decodeBuyer(String(r[0])), pending: r[1] === 1 };
   }
 
   async configure(saleId: number, s: SaleSettings): Promise<ConfigureResult> {

@@ -1,7 +1,8 @@
 --[[
   release.lua: gives a reservation's stock back, once, when PostgreSQL proved its order cannot exist
-  (the shopper already has another order there). Safe to call twice or from several processes: only
-  the call that still finds this very reservation on the buyer gives stock back.
+  (the shopper already has another order there, or the order is void: made before a reset's fence).
+  Safe to call twice or from several processes: only the call that still finds this very
+  reservation on the buyer gives stock back (a rebuild since may have replaced it: nothing to give).
 
   KEYS[1] stock   KEYS[2] buyers   KEYS[3] outbox
 

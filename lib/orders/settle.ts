@@ -1,11 +1,12 @@
-import type { Gate } from "../gate/gate.ts";
+import type { BuyerRecord, Gate } from "../gate/gate.ts";
 import type { PendingOrder, Settled } from "./order.ts";
 import type { OrderRepository } from "./repository.ts";
 
 /**
- * Brings pending orders into PostgreSQL and makes Redis agree with the result: committed (and
- * void) orders leave the outbox; an order PostgreSQL refused because the shopper already has
- * another one gives its stock back (release.lua, once). Used by the group-commit writer, the
+ * Brings pending orders into PostgreSQL and makes Redis agree with the result: committed orders
+ * leave the outbox; an order PostgreSQL refused because the shopper already has another one, or
+ * voided (made before a reset's fence), gives its stock back and leaves the buyers (release.lua,
+ * once). Used by the group-commit writer, the
  * outbox sweeper and the reconciler alike. Throws when PostgreSQL's answer is unknown: then
  * nothing is released.
  *
@@ -26,24 +27,28 @@ export function makeSettle(
     const settled = await orders.insert(batch);
     const doneBySale = new Map<number, string[]>();
     const releases: Promise<unknown>[] = [];
+    const release = (p: PendingOrder, existing: BuyerRecord | null) =>
+      releases.push(
+        gate.release(p.saleId, p.userId, p.id, p.quantity, existing, p.outboxId).then(
+          (released) => released && onStockReturned(p.saleId),
+        ),
+      );
     settled.forEach((s, i) => {
       const p = batch[i]!;
-      if (s.kind !== "CONFLICT") {
-        // Committed, or void: either way the entry has nothing left to do.
+      if (s.kind === "COMMITTED") {
         const ids = doneBySale.get(p.saleId) ?? [];
         ids.push(p.outboxId);
         doneBySale.set(p.saleId, ids);
+      } else if (s.kind === "VOIDED") {
+        // Never to be written, so its buyer entry and stock must go too, if Redis still holds this
+        // very reservation (a rebuild since the reset may have cleared it: then nothing is given).
+        release(p, null);
       } else {
-        const existing = {
+        release(p, {
           orderId: s.existing.id,
           quantity: s.existing.quantity,
           createdAtMs: s.existing.createdAt.getTime(),
-        };
-        releases.push(
-          gate.release(p.saleId, p.userId, p.id, p.quantity, existing, p.outboxId).then(
-            (released) => released && onStockReturned(p.saleId),
-          ),
-        );
+        });
       }
     });
     // Redis trouble here loses nothing: the entries stay in the outbox and the sweeper retries.

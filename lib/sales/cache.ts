@@ -3,13 +3,25 @@ import type { SaleRepository } from "./repository.ts";
 import type { Sale } from "./sale.ts";
 
 /**
+ * A sale that Redis said has 0 left, until `until`. Its buyers then were all of them: no one can
+ * buy without stock coming back, which every process hears of (and drops the hint). What is left
+ * is the notice's own delay, and `until` for a notice lost with a Redis connection.
+ */
+interface SoldOutHint {
+  until: number;
+  buyers: ReadonlySet<string>;
+}
+
+/**
  * Every sale's metadata, held in process so the purchase path never reads PostgreSQL. Kept fresh by
  * change notices on a Redis channel (from any process) and, in case one is missed, a periodic
  * re-read. Also holds the short-lived "sold out" hints, which a notice clears.
  */
 export class SaleCache {
   private sales = new Map<number, Sale>();
-  private soldOutUntil = new Map<number, number>();
+  private soldOut = new Map<number, SoldOutHint>();
+  /** Per sale, how many change notices this process has heard: a hint read before one is stale. */
+  private epochs = new Map<number, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
 
@@ -24,7 +36,7 @@ export class SaleCache {
     await this.refresh();
     this.unsubscribe = await this.redis.subscribe(this.channel, (message) => {
       const saleId = Number(message);
-      this.soldOutUntil.delete(saleId);
+      this.clearSoldOut(saleId);
       this.reload(saleId).catch(() => {/* the periodic refresh catches up */});
     });
     this.timer = setInterval(() => this.refresh().catch(() => {}), this.options.refreshMs);
@@ -55,20 +67,46 @@ export class SaleCache {
 
   /** Tells every process (this one included) that a sale's metadata or stock changed. */
   async notify(saleId: number): Promise<void> {
-    this.soldOutUntil.delete(saleId);
+    this.clearSoldOut(saleId);
     await this.redis.publish(this.channel, String(saleId));
   }
 
-  markSoldOut(saleId: number): void {
-    this.soldOutUntil.set(saleId, Date.now() + this.options.soldOutTtlMs);
+  /** Read before asking Redis whether a sale is sold out; `markSoldOut` takes it back. */
+  soldOutEpoch(saleId: number): number {
+    return this.epochs.get(saleId) ?? 0;
   }
 
-  isSoldOut(saleId: number): boolean {
-    const until = this.soldOutUntil.get(saleId);
-    if (until === undefined) return false;
-    if (until > Date.now()) return true;
-    this.soldOutUntil.delete(saleId);
-    return false;
+  /**
+   * Sets the hint with the sale's buyers as Redis held them at 0 stock, unless a change notice
+   * came since `epoch`: then stock may have come back and new buyers may be missing.
+   */
+  markSoldOut(saleId: number, buyers: ReadonlySet<string>, epoch: number): void {
+    if (epoch !== this.soldOutEpoch(saleId)) return;
+    this.soldOut.set(saleId, { until: Date.now() + this.options.soldOutTtlMs, buyers });
+  }
+
+  /** Whether the sale's hint is set, whoever asks: then no new snapshot is needed. */
+  hasSoldOutHint(saleId: number): boolean {
+    return this.liveHint(saleId) !== undefined;
+  }
+
+  /** True when the hint says the sale is sold out and the shopper is not one of its buyers. */
+  isSoldOutFor(saleId: number, userId: string): boolean {
+    const hint = this.liveHint(saleId);
+    return hint !== undefined && !hint.buyers.has(userId);
+  }
+
+  /** Drops the hint in this process; a snapshot begun before this call will not set it again. */
+  clearSoldOut(saleId: number): void {
+    this.epochs.set(saleId, this.soldOutEpoch(saleId) + 1);
+    this.soldOut.delete(saleId);
+  }
+
+  private liveHint(saleId: number): SoldOutHint | undefined {
+    const hint = this.soldOut.get(saleId);
+    if (hint === undefined || hint.until > Date.now()) return hint;
+    this.soldOut.delete(saleId);
+    return undefined;
   }
 
   private async reload(saleId: number): Promise<void> {

@@ -22,6 +22,9 @@ export type PurchaseOutcome =
   | { result: "RATE_LIMITED"; retryAfterMs: number };
 
 export class PurchaseService {
+  /** Sales whose buyers are being read for the sold-out hint: one read per sale at a time. */
+  private readonly snapshots = new Set<number>();
+
   constructor(
     private readonly cache: SaleCache,
     private readonly gate: Gate,
@@ -32,11 +35,12 @@ export class PurchaseService {
   ) {}
 
   /**
-   * True (and counted) when the local hint says the sale is sold out: the API then answers from
-   * the path alone, without reading the body. Only ever a refusal, and only while stock is 0.
+   * True (and counted) when the local hint says the sale is sold out and the shopper is none of
+   * its buyers: the API then answers with its pre-serialised refusal. Only ever a refusal, and
+   * only while stock is 0; a buyer goes on to Redis, which names their order.
    */
-  refusedAsSoldOut(saleId: number): boolean {
-    if (!this.cache.isSoldOut(saleId)) return false;
+  refusedAsSoldOut(saleId: number, shopper: Shopper): boolean {
+    if (!this.cache.isSoldOutFor(saleId, shopper.id)) return false;
     this.metrics.recordPurchase(saleId, "SOLD_OUT", 0);
     return true;
   }
@@ -63,12 +67,15 @@ export class PurchaseService {
     const sale = this.cache.get(saleId);
     if (!sale) return { result: "SALE_NOT_FOUND" };
     if (quantity > sale.perUserLimit) return { result: "OVER_LIMIT", limit: sale.perUserLimit };
-    if (this.cache.isSoldOut(saleId)) return { result: "SOLD_OUT", remainingStock: 0 };
+    if (this.cache.isSoldOutFor(saleId, userId)) return { result: "SOLD_OUT", remainingStock: 0 };
 
+    const epoch = this.cache.soldOutEpoch(saleId);
     const orderId = uuidv7();
     const r = await this.gate.reserve(saleId, userId, orderId, quantity, clientIp);
     switch (r.code) {
       case "RESERVED":
+        // Stock was there: a hint set meanwhile is already wrong (its notice is on its way).
+        this.cache.clearSoldOut(saleId);
         return await this.commit({
           id: orderId,
           saleId,
@@ -93,7 +100,8 @@ export class PurchaseService {
       case "SOLD_OUT":
         // Only an empty stock marks the sale sold out here: a request for 3 when 1 is left is
         // refused, but the last item must still sell.
-        if (r.remaining === 0) this.cache.markSoldOut(saleId);
+        if (r.remaining === 0) await this.snapshotSoldOut(saleId, epoch);
+        else this.cache.clearSoldOut(saleId);
         return { result: "SOLD_OUT", remainingStock: r.remaining };
       case "NOT_STARTED":
         return { result: "SALE_NOT_ACTIVE", status: "UPCOMING" };
@@ -106,6 +114,25 @@ export class PurchaseService {
         return { result: "REBUILDING" };
       case "RATE_LIMITED":
         return { result: "RATE_LIMITED", retryAfterMs: r.retryAfterMs };
+    }
+  }
+
+  /**
+   * Sets the sold-out hint with a snapshot of the sale's buyers, read after Redis said 0 left: the
+   * set is complete then, so the hint refuses only shoppers without an order. `epoch` was read
+   * before that answer; a change heard since makes the snapshot stale, and it is dropped. The
+   * answer at hand is already decided: a failed snapshot only leaves the hint unset.
+   */
+  private async snapshotSoldOut(saleId: number, epoch: number): Promise<void> {
+    if (this.snapshots.has(saleId) || this.cache.hasSoldOutHint(saleId)) return;
+    this.snapshots.add(saleId);
+    try {
+      const buyers = await this.gate.soldOutBuyers(saleId);
+      if (buyers) this.cache.markSoldOut(saleId, buyers, epoch);
+    } catch {
+      // Redis away: the next sold-out answer tries again.
+    } finally {
+      this.snapshots.delete(saleId);
     }
   }
 

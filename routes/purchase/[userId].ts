@@ -8,7 +8,7 @@ export const handler: Handlers = {
       ctx,
       parseParams(userIdSchema, ctx.params.userId),
     );
-    const order = await ctx.state.orders.byShopper(seedSaleId(ctx), shopper);
+    const order = await ctx.state.catalog.order(seedSaleId(ctx), shopper);
     return json(order ? { purchased: true, order: orderJson(order) } : { purchased: false });
   },
 };

@@ -90,7 +90,7 @@ async function answerForm(ctx: RouteContext, sale: SaleData, form: URLSearchPara
   }
   const userId = shopper.id;
   if (form.get("intent") === "check") {
-    const order = await ctx.state.orders.byShopper(sale.id, shopper);
+    const order = await ctx.state.catalog.order(sale.id, shopper);
     const body = order ? { order: orderJson(order) } : { error: { code: "ORDER_NOT_FOUND" } };
     return { userId, result: orderResult(order ? 200 : 404, userId, body) };
   }

@@ -10,6 +10,17 @@ import {
   testPrefix,
 } from "./env.ts";
 
+/**
+ * The writer held back: batches wait 10 minutes, so purchases answer "pending" and their orders
+ * exist only as outbox entries in Redis until the test drains the writer. The sweeper is held back
+ * too.
+ */
+export const HELD_WRITER = {
+  COMMIT_WINDOW_MS: "600000",
+  COMMIT_TIMEOUT_MS: "200",
+  OUTBOX_MIN_AGE_MS: "600000",
+};
+
 export interface TestApp {
   url: string;
   platform: Platform;

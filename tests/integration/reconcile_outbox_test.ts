@@ -1,5 +1,5 @@
 import { assertEquals } from "../helpers/assert.ts";
-import { startTestApp } from "../helpers/app.ts";
+import { HELD_WRITER, startTestApp } from "../helpers/app.ts";
 import {
   adminAction,
   type Attempt,
@@ -10,16 +10,6 @@ import {
   purchase,
 } from "../helpers/client.ts";
 import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
-
-/**
- * The writer held back: batches wait 10 minutes, so purchases answer "pending" and their orders
- * exist only as outbox entries in Redis. The sweeper is held back too.
- */
-const HELD_WRITER = {
-  COMMIT_WINDOW_MS: "600000",
-  COMMIT_TIMEOUT_MS: "200",
-  OUTBOX_MIN_AGE_MS: "600000",
-};
 
 Deno.test("reconcile while reservations are not yet in PostgreSQL never sells their items again", async () => {
   const app = await startTestApp(HELD_WRITER);

@@ -18,10 +18,11 @@ const body = z.strictObject({
 export const handler: Handlers = {
   async POST(ctx) {
     const saleId = parseParams(idParam, ctx.params.id);
-    // Once sold out, the path alone decides: no body is worth reading (see lib/sales/purchase.ts).
-    if (ctx.state.purchases.refusedAsSoldOut(saleId)) return soldOutResponse();
     const input = await readJson(ctx, body);
     const shopper = await ctx.state.identity.shopperOf(ctx, input.userId);
+    // Once sold out, everyone but the sale's buyers gets one pre-serialised refusal, with no Redis
+    // call (see lib/sales/purchase.ts).
+    if (ctx.state.purchases.refusedAsSoldOut(saleId, shopper)) return soldOutResponse();
     const outcome = await ctx.state.purchases.purchase(saleId, shopper, input.quantity);
     const { status, body: answer } = purchaseAnswer(outcome, API_STATUS);
     return json(answer, status);

@@ -17,7 +17,7 @@ export const handler: Handlers = {
       parseParams(userIdSchema, ctx.params.userId),
     );
     if (!ctx.state.cache.get(saleId)) throw new AppError("SALE_NOT_FOUND");
-    const order = await ctx.state.orders.byShopper(saleId, shopper);
+    const order = await ctx.state.catalog.order(saleId, shopper);
     if (!order) throw new AppError("ORDER_NOT_FOUND");
     return json({ order: orderJson(order) });
   },
