@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from "./lib/config.ts";
-import { READY_LINE, supervise, WORKER_MARK } from "./lib/supervisor.ts";
+import { openFileLimits, READY_LINE, supervise, WORKER_MARK } from "./lib/supervisor.ts";
 
 /** A worker that cannot listen again for this long exits, for the supervisor to restart it. */
 const RELISTEN_GIVE_UP_MS = 10_000;
@@ -74,7 +74,7 @@ async function serveWorker(config: Config): Promise<void> {
   const port = await new Promise<number>((resolve) => listen(resolve));
   Deno.addSignalListener("SIGTERM", () => void stop(0));
   Deno.addSignalListener("SIGINT", () => void stop(0));
-  console.log(`${READY_LINE} ${port}`);
+  console.log(`${READY_LINE} ${port} ${openFileLimits()}`);
   // Returns at EOF: the supervisor is gone.
   for await (const _ of Deno.stdin.readable) { /* nothing is ever sent */ }
   await stop(0);

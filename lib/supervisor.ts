@@ -2,7 +2,10 @@ import type { Config } from "./config.ts";
 
 /** Set in the environment of the server processes the supervisor starts. */
 export const WORKER_MARK = "FLASHSALE_WORKER";
-/** What a worker prints on its stdout (a pipe to the supervisor) once it listens, and its port. */
+/**
+ * What a worker prints on its stdout (a pipe to the supervisor) once it listens, then its port and
+ * its open-file limits.
+ */
 export const READY_LINE = "flashsale-worker-ready";
 
 /** A worker that dies this soon after it got ready counts as crashing: its restarts slow down. */
@@ -11,8 +14,8 @@ const RESTART_DELAY_MS = 500;
 const MAX_RESTART_DELAY_MS = 10_000;
 
 /**
- * The soft and hard open-file limits this process runs with (Linux: /proc). Deno raises the soft
- * limit to the hard one as it starts, and workers inherit the limits, so this is theirs too.
+ * The soft and hard open-file limits this process runs with (Linux: /proc, which Deno lets only
+ * an --allow-all process read: a worker). Deno raises the soft limit to the hard one as it starts.
  */
 export function openFileLimits(): string {
   try {
@@ -21,14 +24,14 @@ export function openFileLimits(): string {
     const [soft, hard] = line?.split(/\s{2,}/).slice(1, 3) ?? [];
     return soft === hard ? `${soft}` : `${soft} (hard limit ${hard})`;
   } catch {
-    return "the system's";
+    return "unknown";
   }
 }
 
 /** Copies a worker's stdout to ours, line by line, except its READY_LINE, which calls `ready`. */
 async function relay(
   stream: ReadableStream<Uint8Array>,
-  ready: (port: number) => void,
+  ready: (port: number, openFiles: string) => void,
 ): Promise<void> {
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -39,9 +42,9 @@ async function relay(
       const lines = pending.split("\n");
       pending = lines.pop()!;
       const out = lines.filter((line) => {
-        const [mark, port] = line.split(" ");
+        const [mark, port, ...openFiles] = line.split(" ");
         if (mark !== READY_LINE) return true;
-        ready(Number(port));
+        ready(Number(port), openFiles.join(" "));
         return false;
       });
       if (out.length > 0) await Deno.stdout.write(encoder.encode(out.join("\n") + "\n"));
@@ -63,6 +66,7 @@ export async function supervise(config: Config, entry: string): Promise<void> {
   let started = false;
   let delay = RESTART_DELAY_MS / 2;
   let port = config.PORT;
+  let openFiles = "unknown";
 
   /** Resolves true once the worker listens, false if it exits first. */
   const spawn = (): Promise<boolean> => {
@@ -75,9 +79,10 @@ export async function supervise(config: Config, entry: string): Promise<void> {
     workers.add(child);
     let readyAt = 0;
     const ready = new Promise<boolean>((resolve) => {
-      void relay(child.stdout, (listening) => {
+      void relay(child.stdout, (listening, limits) => {
         readyAt = Date.now();
         port = listening;
+        openFiles = limits;
         resolve(true);
       });
       child.status.then(() => resolve(false));
@@ -121,9 +126,10 @@ export async function supervise(config: Config, entry: string): Promise<void> {
   const base = `http://localhost:${port}`;
   console.log(
     [
-      `flash sale listening on :${port}: ${config.WORKERS} worker(s), pids ${
-        [...workers].map((w) => w.pid).join(" ")
-      } (supervisor ${Deno.pid}), open files per process ${openFileLimits()}`,
+      `flash sale listening on :${port}: ${config.WORKERS} worker${
+        config.WORKERS === 1 ? "" : "s"
+      }, pids ${[...workers].map((w) => w.pid).join(" ")} (supervisor ${Deno.pid}), ` +
+      `open files per process ${openFiles}`,
       `  shop           ${base}/`,
       `  admin console  ${base}/admin`,
       `  metrics        ${base}/metrics`,
