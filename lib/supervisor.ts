@@ -102,17 +102,19 @@ export async function supervise(config: Config, entry: string): Promise<void> {
     return ready;
   };
 
-  const stop = async (code: number): Promise<never> => {
-    stopping = true;
-    const exits = [...workers].map((w) => w.status);
-    for (const w of workers) {
-      try {
-        w.kill("SIGTERM");
-      } catch { /* already gone */ }
-    }
-    await Promise.all(exits);
-    Deno.exit(code);
-  };
+  let stopped: Promise<never> | undefined;
+  const stop = (code: number): Promise<never> =>
+    stopped ??= (async () => {
+      stopping = true;
+      const exits = [...workers].map((w) => w.status);
+      for (const w of workers) {
+        try {
+          w.kill("SIGTERM");
+        } catch { /* already gone */ }
+      }
+      await Promise.all(exits);
+      Deno.exit(code);
+    })();
   Deno.addSignalListener("SIGTERM", () => void stop(0));
   Deno.addSignalListener("SIGINT", () => void stop(0));
 

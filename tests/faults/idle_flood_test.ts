@@ -4,7 +4,7 @@
  * server serves once the flood ends, and the invariants hold.
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { type Attempt, call, createSale, pool, purchase } from "../helpers/client.ts";
+import { type Attempt, call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { REDIS_URL } from "../helpers/env.ts";
 import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
 import { serverFixture, ServerProcess } from "../helpers/processes.ts";
@@ -99,6 +99,7 @@ Deno.test(`${IDLE} idle connections under ulimit -n ${OPEN_FILES}: no process di
     const health = await healthDuring;
     if (health) assert([200, 503].includes(health.status), `/health during: ${health.status}`);
     const attempts: Attempt[] = await within(during, 10_000) ?? [];
+    console.log(`[idle flood] during: ${JSON.stringify(countBy(attempts, (a) => a.status))}`);
     assertEquals(attempts.length, 40, "purchases made during the flood all ended");
     const after = await pool(20, 5, (i) => purchase(server.url, saleId, `after-${i}`));
     assertEquals(after.map((a) => a.status), new Array(20).fill(201));
