@@ -17,6 +17,8 @@ RUN deno cache main.ts
 ENV PORT=8000
 EXPOSE 8000
 
-# The image's entrypoint (tini) forwards SIGTERM; `deno task` passes it on to the server, which
-# stops accepting, finishes in-flight requests, flushes the group commit and exits 0.
+# The image's entrypoint (tini) forwards SIGTERM; `deno task` passes it on to the supervisor
+# (main.ts), which passes it to its WORKERS server processes: each stops accepting, finishes
+# in-flight requests, flushes the group commit and exits 0. No ulimit wrapper: Deno raises its own
+# soft open-file limit to the hard one (docker-compose.yml sets that), and the start prints it.
 CMD ["deno", "task", "start"]

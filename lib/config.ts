@@ -2,15 +2,18 @@ import { z } from "zod";
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 /** An unset compose variable arrives as "": treated as absent. */
-const optional = <T extends z.ZodType>(type: T) =>
-  z.preprocess((v) => v === "" ? undefined : v, type.optional());
+const emptyAsAbsent = (v: unknown) => v === "" ? undefined : v;
+const optional = <T extends z.ZodType>(type: T) => z.preprocess(emptyAsAbsent, type.optional());
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   /** Server processes sharing PORT (SO_REUSEPORT); by default one per core. */
   WORKERS: z.coerce.number().int().min(1).max(64).default(navigator.hardwareConcurrency),
-  DATABASE_URL: z.string().url().default("postgres://postgres@127.0.0.1:5432/flashsale"),
-  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  DATABASE_URL: z.preprocess(
+    emptyAsAbsent,
+    z.string().url().default("postgres://postgres@127.0.0.1:5432/flashsale"),
+  ),
+  REDIS_URL: z.preprocess(emptyAsAbsent, z.string().url().default("redis://127.0.0.1:6379")),
   /** Both set: Redis is reached over HTTP (Upstash REST protocol), and they win over the rest. */
   UPSTASH_REDIS_REST_URL: optional(z.string().url()),
   UPSTASH_REDIS_REST_TOKEN: optional(z.string()),

@@ -37,6 +37,8 @@ export class Metrics {
   /** saleId -> result -> count */
   readonly outcomes = new Map<number, Map<string, number>>();
   readonly purchaseLatency = new Histogram();
+  /** Times accepting a connection failed (out of file descriptors): the server listened again. */
+  acceptErrors = 0;
 
   recordPurchase(saleId: number, result: string, ms: number): void {
     let bySale = this.outcomes.get(saleId);
@@ -69,6 +71,11 @@ export class Metrics {
     lines.push(
       "# HELP flashsale_purchase_duration_seconds Time to answer a purchase.",
       ...this.purchaseLatency.lines("flashsale_purchase_duration_seconds"),
+    );
+    lines.push(
+      "# HELP flashsale_accept_errors_total Connections not accepted (out of file descriptors).",
+      "# TYPE flashsale_accept_errors_total counter",
+      `flashsale_accept_errors_total ${this.acceptErrors}`,
     );
     for (const [name, histogram] of Object.entries(histograms)) {
       lines.push(...histogram.lines(name));

@@ -48,8 +48,29 @@ function where(url: string): string {
   return `${u.protocol}//${u.host}${u.pathname}`;
 }
 
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * The one line that starts the service at a local URL (Docker, or Debian's package), for the
+ * `cannot start` message; none for a remote host, which only its operator can start.
+ */
+function howToStart(service: "redis" | "postgres", url: string): string {
+  const u = new URL(url);
+  if (!LOCAL_HOSTS.has(u.hostname)) return "";
+  const port = u.port || (service === "redis" ? "6379" : "5432");
+  return service === "redis"
+    ? `\n  start it: docker run -d --name flashsale-redis -p 127.0.0.1:${port}:6379 redis:7` +
+      `\n  or (Debian/Ubuntu): sudo apt-get install redis-server`
+    : `\n  start it: docker run -d --name flashsale-postgres -p 127.0.0.1:${port}:5432 ` +
+      `-e POSTGRES_HOST_AUTH_METHOD=trust postgres:16` +
+      `\n  or (Debian/Ubuntu): sudo apt-get install postgresql, and a DATABASE_URL with its ` +
+      `user and password`;
+}
+
 /** Which Redis the configuration names: REST wins over a cluster, which wins over REDIS_URL. */
-function redisBackend(config: Config): { name: string; connect(): Promise<RedisClient> } {
+function redisBackend(
+  config: Config,
+): { name: string; hint?: string; connect(): Promise<RedisClient> } {
   const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token } = config;
   if (url && token) {
     return {
@@ -66,6 +87,7 @@ function redisBackend(config: Config): { name: string; connect(): Promise<RedisC
   }
   return {
     name: `${where(config.REDIS_URL)} (REDIS_URL)`,
+    hint: howToStart("redis", config.REDIS_URL),
     connect: () => connectTcp(config.REDIS_URL),
   };
 }
@@ -77,7 +99,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     throw new StartupError(
       `PostgreSQL is unreachable at ${where(config.DATABASE_URL)} (DATABASE_URL): ${
         (error as Error).message
-      }`,
+      }${howToStart("postgres", config.DATABASE_URL)}`,
     );
   }
   const sql = connectDb(config.DATABASE_URL, {
@@ -93,7 +115,9 @@ export async function openPlatform(config: Config): Promise<Platform> {
     redis = await backend.connect();
   } catch (error) {
     await sql.end({ timeout: 1 });
-    throw new StartupError(`Redis is unreachable at ${backend.name}: ${(error as Error).message}`);
+    throw new StartupError(
+      `Redis is unreachable at ${backend.name}: ${(error as Error).message}${backend.hint ?? ""}`,
+    );
   }
 
   const gate = await Gate.load(redis, config.REDIS_KEY_PREFIX, {

@@ -15,6 +15,8 @@ async function waitForLine(
   stream: ReadableStream<Uint8Array>,
   pattern: RegExp,
   timeoutMs: number,
+  /** Gets everything the process prints, up to the pattern and after. */
+  sink: (text: string) => void = () => {},
 ): Promise<void> {
   // A TextDecoder, not a TextDecoderStream: the latter's types clash once the islands' DOM lib is
   // in the same type-check.
@@ -26,7 +28,9 @@ async function waitForLine(
     while (!pattern.test(seen)) {
       const { done, value } = await reader.read();
       if (done) throw new Error(`process ended before printing ${pattern}: ${seen}`);
-      seen += decoder.decode(value, { stream: true });
+      const text = decoder.decode(value, { stream: true });
+      sink(text);
+      seen += text;
     }
   } finally {
     clearTimeout(timer);
@@ -34,7 +38,9 @@ async function waitForLine(
   // Keep draining so the child never blocks on a full pipe.
   (async () => {
     try {
-      while (!(await reader.read()).done) { /* discard */ }
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        sink(decoder.decode(r.value, { stream: true }));
+      }
     } catch { /* the process was killed */ }
   })();
 }
@@ -92,35 +98,87 @@ export class RedisServer {
 /** The real server (`main.ts`) as a child process of the test, so the test can `kill -9` it. */
 export class ServerProcess {
   private child: Deno.ChildProcess | undefined;
+  /** What the server printed on stdout since its last start. */
+  output = "";
 
-  /** Processes given the same `port` share it (SO_REUSEPORT), as in a multi-process deployment. */
-  constructor(private readonly env: Record<string, string>, readonly port = freePort()) {}
+  /**
+   * Processes given the same `port` share it (SO_REUSEPORT), as in a multi-process deployment.
+   * `openFiles`: started under `ulimit -n` of that many (soft and hard), as a small host would.
+   */
+  constructor(
+    private readonly env: Record<string, string>,
+    readonly port = freePort(),
+    private readonly openFiles?: number,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<void> {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--unstable-net", "-A", "main.ts"],
+  /** The process the test started (`exec` keeps it through the `ulimit` wrapper). */
+  get pid(): number {
+    return this.child!.pid;
+  }
+
+  private command(): Deno.Command {
+    const deno = [Deno.execPath(), "run", "--unstable-net", "-A", "main.ts"];
+    const [command, ...args] = this.openFiles === undefined
+      ? deno
+      : ["sh", "-c", `ulimit -n ${this.openFiles} && exec "$0" "$@"`, ...deno];
+    return new Deno.Command(command!, {
+      args,
       cwd: ROOT,
-      // One process per ServerProcess, so a test's kill -9 hits the whole server it started.
+      // One worker unless told: a supervisor and one server process per ServerProcess.
       env: { WORKERS: "1", ...this.env, PORT: String(this.port) },
       stdout: "piped",
       stderr: "piped",
-    }).spawn();
-    await waitForLine(this.child.stdout, /listening on/, 30_000);
+    });
+  }
+
+  /** Runs a server that is expected to stop by itself (a failed start), and what it printed. */
+  async run(): Promise<{ code: number; stdout: string; stderr: string }> {
+    const { code, stdout, stderr } = await this.command().output();
+    const text = new TextDecoder();
+    return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+  }
+
+  async start(): Promise<void> {
+    this.child = this.command().spawn();
+    this.output = "";
+    await waitForLine(this.child.stdout, /listening on/, 30_000, (text) => this.output += text);
     // stderr is drained too, so a chatty child never stalls.
     this.child.stderr.pipeTo(new WritableStream()).catch(() => {});
   }
 
+  /** The supervisor's pid, then its workers' (Linux: /proc). */
+  pids(): number[] {
+    const pid = this.pid;
+    const children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
+    return [pid, ...children.split(/\s+/).filter((s) => s !== "").map(Number)];
+  }
+
+  /** SIGKILL goes to the workers too: the whole server dies at once, mid-request. */
   async signal(signal: Deno.Signal): Promise<Deno.CommandStatus> {
+    if (signal === "SIGKILL") this.killWorkers();
     this.child!.kill(signal);
     return await this.child!.status;
   }
 
+  private killWorkers(): void {
+    let workers: number[] = [];
+    try {
+      workers = this.pids().slice(1);
+    } catch { /* the supervisor is gone */ }
+    for (const pid of workers) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }
+  }
+
   async stop(): Promise<void> {
     if (!this.child) return;
+    this.killWorkers();
     try {
       this.child.kill("SIGKILL");
     } catch { /* already gone */ }

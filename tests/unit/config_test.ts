@@ -27,6 +27,12 @@ Deno.test("loadConfig: an empty ADMIN_TOKEN (an unset compose variable) leaves t
   assertEquals(loadConfig({ ADMIN_TOKEN: "" }).ADMIN_TOKEN, undefined);
 });
 
+Deno.test("loadConfig: an empty REDIS_URL or DATABASE_URL (an unset compose variable) means the default", () => {
+  const c = loadConfig({ REDIS_URL: "", DATABASE_URL: "" });
+  assertEquals(c.REDIS_URL, "redis://127.0.0.1:6379");
+  assertEquals(c.DATABASE_URL, "postgres://postgres@127.0.0.1:5432/flashsale");
+});
+
 Deno.test("loadConfig: strings are coerced, unknown variables dropped", () => {
   const c = loadConfig({
     PORT: "8123",
