@@ -126,8 +126,12 @@ export async function openPlatform(config: Config): Promise<Platform> {
   );
   const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler);
   const catalog = new Catalog(cache, gate, orders);
-  // 250 ms: at most four updates a second per stream (DESIGN §5).
-  const live = new LiveFeed(gate, cache, 250);
+  const live = new LiveFeed(gate, cache, {
+    // At most four updates a second per stream (DESIGN §5).
+    intervalMs: 250,
+    perIp: config.EVENT_STREAMS_PER_IP,
+    max: config.EVENT_STREAMS_MAX,
+  });
 
   await cache.start();
   // Sales whose Redis state is missing (first start, or Redis lost its data) are rebuilt now.
