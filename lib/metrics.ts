@@ -77,6 +77,7 @@ export class Metrics {
   /** What the last successful flush had added: the next one sends only what came since. */
   private flushed = new Map<string, number>();
   private flushing: Promise<void> = Promise.resolve();
+  private waiting: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** pid plus a random part: unique across hosts and pid reuse. */
   private readonly process = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
@@ -113,8 +114,16 @@ export class Metrics {
    * loses nothing; one whose reply alone was lost may count that second twice.
    */
   flush(leaving = false): Promise<void> {
-    this.flushing = this.flushing.then(() => this.send(leaving)).catch(() => {});
-    return this.flushing;
+    // Callers that come while a flush waits share it (it sends all counted until it starts): with
+    // Redis slow or away, flushes never pile up behind one another.
+    if (this.waiting && !leaving) return this.waiting;
+    const next: Promise<void> = this.flushing.then(() => {
+      if (this.waiting === next) this.waiting = undefined;
+      return this.send(leaving);
+    }).catch(() => {});
+    this.waiting = next;
+    this.flushing = next;
+    return next;
   }
 
   /** Sends the last counts and takes this process's gauges out of the sums. */
