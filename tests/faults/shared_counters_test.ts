@@ -71,6 +71,19 @@ Deno.test("two processes on one port: every scrape of /metrics, /sale/stats and 
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+
+    // A worker's restart resets nothing: the totals live in Redis, not in the process.
+    assertEquals((await servers[1]!.signal("SIGTERM")).code, 0);
+    await servers[1]!.start();
+    for (let i = 0; i < 5; i++) assertEquals(await scrape(), expected);
+    // Gauges are the sums over the live processes; the restarted one reports within a second.
+    const processes = async () =>
+      metric(await (await get(`${first.url}/metrics`)).text(), "flashsale_processes");
+    const until = Date.now() + 3_000;
+    while (await processes() !== 2) {
+      assert(Date.now() < until, "both processes report their gauges");
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } finally {
     await f.close(servers);
   }
