@@ -66,6 +66,10 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default("").transform((v) =>
     v.split(",").map((s) => s.trim()).filter((s) => s !== "")
   ).pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, "must be an origin like https://host"))),
+  /** Event streams one client IP may hold open in each process; past it, 429. */
+  EVENT_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Event streams one process holds open at most; past it, 429. */
+  EVENT_STREAMS_MAX: z.coerce.number().int().min(1).default(10_000),
   /** Proxies of our own in front of the server: X-Forwarded-For counts only through them. */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 }).refine((c) => !c.UPSTASH_REDIS_REST_URL === !c.UPSTASH_REDIS_REST_TOKEN, {

@@ -31,6 +31,10 @@ export const ERRORS = {
     status: 429,
     message: "Too many attempts; retry after the number of seconds in Retry-After.",
   },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    message: "Too many open event streams; retry after the number of seconds in Retry-After.",
+  },
   INTERNAL: { status: 500, message: "Internal error." },
   ADMIN_DISABLED: {
     status: 503,
@@ -40,6 +44,7 @@ export const ERRORS = {
     status: 503,
     message: "The sale is being restored; retry in a moment.",
   },
+  SHUTTING_DOWN: { status: 503, message: "The server is shutting down; retry in a moment." },
   UNAVAILABLE: {
     status: 503,
     // A purchase that met this may or may not have reserved: a retry tells, and never buys twice.

@@ -143,7 +143,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     intervalMs: config.SWEEP_INTERVAL_MS,
   });
   const reconciler = new Reconciler(gate, orders, sweeper, notify);
-  const metrics = new Metrics();
+  const metrics = await Metrics.load(redis, config.REDIS_KEY_PREFIX);
   const purchases = new PurchaseService(
     cache,
     gate,
@@ -154,8 +154,12 @@ export async function openPlatform(config: Config): Promise<Platform> {
   );
   const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler);
   const catalog = new Catalog(cache, gate, orders);
-  // 250 ms: at most four updates a second per stream (DESIGN §5).
-  const live = new LiveFeed(gate, cache, 250);
+  const live = new LiveFeed(gate, cache, {
+    // At most four updates a second per stream (DESIGN §5).
+    intervalMs: 250,
+    perIp: config.EVENT_STREAMS_PER_IP,
+    max: config.EVENT_STREAMS_MAX,
+  });
 
   await cache.start();
   // Sales whose Redis state is missing (first start, or Redis lost its data) are rebuilt now.
@@ -165,6 +169,33 @@ export async function openPlatform(config: Config): Promise<Platform> {
     }),
   );
   sweeper.start();
+  metrics.start({
+    counters: () => ({
+      flashsale_commit_batches_total: writer.stats.batches,
+      flashsale_commit_rows_total: writer.stats.rows,
+      flashsale_commit_failures_total: writer.stats.failures,
+      flashsale_outbox_swept_total: sweeper.stats.swept,
+      flashsale_outbox_sweep_failures_total: sweeper.stats.failures,
+      flashsale_reconciles_total: reconciler.stats.runs,
+      flashsale_reconcile_repairs_total: reconciler.stats.repaired,
+      flashsale_reconcile_stock_drift_total: reconciler.stats.stockDrift,
+      flashsale_accept_errors_total: metrics.acceptErrors,
+    }),
+    histograms: {
+      flashsale_commit_batch_rows: writer.batchRows,
+      flashsale_commit_batch_duration_seconds: writer.batchLatency,
+    },
+    gauges: () => {
+      const memory = Deno.memoryUsage();
+      return {
+        // Prometheus' standard process gauge names, so the usual dashboards (and the soak) read them.
+        process_resident_memory_bytes: memory.rss,
+        nodejs_heap_size_used_bytes: memory.heapUsed,
+        nodejs_heap_size_total_bytes: memory.heapTotal,
+        flashsale_sse_clients: live.clients,
+      };
+    },
+  });
 
   return {
     config,
@@ -186,6 +217,8 @@ export async function openPlatform(config: Config): Promise<Platform> {
       live.stop();
       await sweeper.stop();
       await writer.drain();
+      // After the writer: its last batches are counted too.
+      await metrics.stop();
       await cache.stop();
       await redis.close();
       await sql.end({ timeout: 5 });

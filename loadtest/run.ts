@@ -35,7 +35,7 @@ const { values: flags } = (() => {
         stages: { type: "string", default: "5s:200,20s:200,5s:0" },
         duration: { type: "string", default: "10" },
         readers: { type: "string", default: "20" },
-        streams: { type: "string", default: "50" },
+        streams: { type: "string", default: "20" },
         "database-url": { type: "string" },
         out: { type: "string" },
         help: { type: "boolean", default: false },

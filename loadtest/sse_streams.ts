@@ -4,6 +4,8 @@
  *
  *   deno run --allow-net loadtest/sse_streams.ts --url http://127.0.0.1:8000 --sale 1 --streams 5000
  *
+ * From one address, the server must allow that many: start it with EVENT_STREAMS_PER_IP=5000.
+ *
  * Prints a line once every stream is open, then one every 5 s; stops on Ctrl-C (or SIGTERM).
  */
 import { parseArgs } from "node:util";

@@ -24,6 +24,10 @@ export interface RedisClient {
   evalScript(script: Script, keys: string[], args: (string | number)[]): Promise<Reply>;
   get(key: string): Promise<string | null>;
   del(...keys: string[]): Promise<number>;
+  /** Every field of a hash ({} when it does not exist). */
+  hgetall(key: string): Promise<Record<string, string>>;
+  /** Fields in a hash (0 when it does not exist). */
+  hlen(key: string): Promise<number>;
   /** Entries of a stream between two ids (inclusive, `-` and `+` for the ends). */
   xrange(key: string, start: string, end: string, count: number): Promise<StreamEntry[]>;
   xdel(key: string, ids: string[]): Promise<number>;

@@ -89,6 +89,13 @@ export async function connectRest(options: RestOptions): Promise<RedisClient> {
     },
     get: (key) => command<string | null>(["GET", key]),
     del: (...keys) => command<number>(["DEL", ...keys]),
+    async hgetall(key) {
+      const flat = await command<string[]>(["HGETALL", key]);
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+      return fields;
+    },
+    hlen: (key) => command<number>(["HLEN", key]),
     async xrange(key, start, end, count): Promise<StreamEntry[]> {
       const rows = await command<[string, string[]][]>(["XRANGE", key, start, end, "COUNT", count]);
       return rows.map(([id, flat]) => {

@@ -76,6 +76,8 @@ async function adapt(
     },
     get: (key) => redis.get(key),
     del: (...keys) => redis.del(...keys),
+    hgetall: (key) => redis.hgetall(key),
+    hlen: (key) => redis.hlen(key),
     async xrange(key, start, end, count): Promise<StreamEntry[]> {
       const rows = await redis.xrange(key, start, end, "COUNT", count);
       return rows.map(([id, flat]) => {

@@ -1,19 +1,35 @@
+import { saleKeys } from "../../lib/gate/keys.ts";
 import { type Handlers, json } from "../../lib/http.ts";
+import { Metrics } from "../../lib/metrics.ts";
+import type { SaleAdmin } from "../../lib/sales/admin.ts";
 import { saleJson } from "../../lib/sales/sale.ts";
 import { seedSaleId } from "../_seed.ts";
 
-/** Success is PostgreSQL's order count; refusals are those this process answered. */
+/**
+ * Public and polled, so it reads Redis only: successes are the sale's buyers (orders committed or
+ * on their way to PostgreSQL), refusals those every process answered (the shared totals).
+ */
 export const handler: Handlers = {
   async GET(ctx) {
     const id = seedSaleId(ctx);
-    const s = await ctx.state.admin.stats(id);
-    const outcomes = ctx.state.metrics.outcomesOf(id);
-    const failedCount = Object.entries(outcomes)
+    const { cache, gate, redis, metrics, config } = ctx.state;
+    const [remaining, buyers, totals] = await Promise.all([
+      gate.readStock(id),
+      redis.hlen(saleKeys(config.REDIS_KEY_PREFIX, id).buyers),
+      metrics.totals(),
+    ]);
+    const cached = cache.get(id);
+    // Without its Redis state (lost, being rebuilt) only PostgreSQL knows: rare, and brief.
+    const s = remaining === null || !cached ? await fromPostgres(ctx.state.admin, id) : {
+      sale: cached,
+      orders: buyers,
+      remaining,
+    };
+    const failedCount = Object.entries(Metrics.outcomesOf(totals, id))
       .filter(([result]) => result !== "SUCCESS" && result !== "PENDING")
       .reduce((n, [, count]) => n + count, 0);
-    const remaining = s.remaining ?? Math.max(0, s.sale.totalStock - s.sold);
     return json({
-      sale: saleJson(s.sale, remaining, Date.now()),
+      sale: saleJson(s.sale, s.remaining, Date.now()),
       purchases: {
         successCount: s.orders,
         failedCount,
@@ -22,3 +38,12 @@ export const handler: Handlers = {
     });
   },
 };
+
+async function fromPostgres(admin: SaleAdmin, id: number) {
+  const s = await admin.stats(id);
+  return {
+    sale: s.sale,
+    orders: s.orders,
+    remaining: s.remaining ?? Math.max(0, s.sale.totalStock - s.sold),
+  };
+}

@@ -154,6 +154,20 @@ for (const adapter of ADAPTERS) {
     },
   );
 
+  test("hashes: hgetall and hlen, byte for byte, {} and 0 when missing", async (client, p) => {
+    assertEquals(await client.hgetall(`${p}:no-hash`), {});
+    assertEquals(await client.hlen(`${p}:no-hash`), 0);
+    for (const [i, value] of AWKWARD.entries()) {
+      await client.evalScript(HSET, [`${p}:h`], [`f${i}:${AWKWARD[4]}`, value]);
+    }
+    await client.evalScript(HSET, [`${p}:h`], [AWKWARD[3]!, "12.5"]);
+    assertEquals(await client.hlen(`${p}:h`), AWKWARD.length + 1);
+    assertEquals(await client.hgetall(`${p}:h`), {
+      ...Object.fromEntries(AWKWARD.map((v, i) => [`f${i}:${AWKWARD[4]}`, v])),
+      [AWKWARD[3]!]: "12.5",
+    });
+  });
+
   test("streams: xrange pages oldest first, xdel trims", async (client, p) => {
     const key = `${p}:stream`;
     const ids: string[] = [];
