@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { AdminAudit } from "./lib/admin_audit.ts";
 import { AdminGate } from "./lib/admin_auth.ts";
 import { clientIp, peerAddress } from "./lib/client_ip.ts";
-import { AppError, errorBody } from "./lib/errors.ts";
+import { AppError, errorBody, type ErrorCode, originalErrorBody } from "./lib/errors.ts";
 import { security } from "./lib/security.ts";
 import type { Handlers } from "./lib/http.ts";
 import { json } from "./lib/http.ts";
@@ -39,6 +39,8 @@ interface Route {
   path: string;
   handler: Handlers;
   admin?: true;
+  /** The original platform's: every error answer also carries `result` and `message`. */
+  original?: true;
 }
 
 /** Every route, in one place. Paths use Hono's `:param`; files use Fresh's `[param]`. */
@@ -63,15 +65,35 @@ const ROUTES: Route[] = [
   { path: "/api/admin/sales/:id/reconcile", handler: adminSaleReconcile.handler, admin: true },
   { path: "/api/admin/sales/:id/stats", handler: adminSaleStats.handler, admin: true },
   // The original platform's routes, kept for its clients and k6 script.
-  { path: "/purchase", handler: seedPurchase.handler },
-  { path: "/purchase/:userId", handler: seedPurchaseOf.handler },
-  { path: "/sale/status", handler: seedStatus.handler },
-  { path: "/sale/stats", handler: seedStats.handler },
-  { path: "/sale/reset", handler: seedReset.handler, admin: true },
-  { path: "/sale/:id/times", handler: seedSaleTimes.handler, admin: true },
-  { path: "/sale/init-stock", handler: seedRecovery.handler, admin: true },
-  { path: "/sale/recovery", handler: seedRecovery.handler, admin: true },
+  { path: "/purchase", handler: seedPurchase.handler, original: true },
+  { path: "/purchase/:userId", handler: seedPurchaseOf.handler, original: true },
+  { path: "/sale/status", handler: seedStatus.handler, original: true },
+  { path: "/sale/stats", handler: seedStats.handler, original: true },
+  { path: "/sale/reset", handler: seedReset.handler, admin: true, original: true },
+  { path: "/sale/:id/times", handler: seedSaleTimes.handler, admin: true, original: true },
+  { path: "/sale/init-stock", handler: seedRecovery.handler, admin: true, original: true },
+  { path: "/sale/recovery", handler: seedRecovery.handler, admin: true, original: true },
 ];
+
+/** The first segments of the original routes: an unknown path under them answers their way too. */
+const ORIGINAL_PREFIXES = new Set(
+  ROUTES.filter((r) => r.original).map((r) => r.path.split("/")[1]),
+);
+
+function isOriginal(path: string): boolean {
+  return ORIGINAL_PREFIXES.has(path.split("/")[1]);
+}
+
+/** The one place error answers are made. */
+function errorJson(
+  path: string,
+  status: number,
+  error: { code: ErrorCode; message?: string; details?: unknown },
+  headers: Record<string, string> = {},
+): Response {
+  const shape = isOriginal(path) ? originalErrorBody : errorBody;
+  return json(shape(error.code, error.message, error.details), status, headers);
+}
 
 /** Connection faults (as opposed to bugs) are answered 503: the client may retry. */
 function isUnavailable(error: unknown): boolean {
@@ -121,18 +143,21 @@ export function buildApp(platform: Platform): Hono {
     }
     app.all(
       route.path,
-      () => json(errorBody("METHOD_NOT_ALLOWED"), 405, { allow: methods.join(", ") }),
+      (c) =>
+        errorJson(c.req.path, 405, { code: "METHOD_NOT_ALLOWED" }, { allow: methods.join(", ") }),
     );
   }
 
-  app.notFound((c) => wantsPage(c.req.raw) ? notFoundPage() : json(errorBody("NOT_FOUND"), 404));
-  app.onError((error) => {
+  app.notFound((c) =>
+    wantsPage(c.req.raw) ? notFoundPage() : errorJson(c.req.path, 404, { code: "NOT_FOUND" })
+  );
+  app.onError((error, c) => {
     if (error instanceof AppError) {
       const retryAfter = error.retryAfterS ?? (error.status === 503 ? 1 : undefined);
       const headers: Record<string, string> = retryAfter === undefined
         ? {}
         : { "retry-after": String(retryAfter) };
-      return json(errorBody(error.code, error.message, error.details), error.status, headers);
+      return errorJson(c.req.path, error.status, error, headers);
     }
     const requestId = crypto.randomUUID();
     const code = isUnavailable(error) ? "UNAVAILABLE" : "INTERNAL";
@@ -140,9 +165,10 @@ export function buildApp(platform: Platform): Hono {
     if (code === "UNAVAILABLE") {
       console.error(`request ${requestId} unavailable: ${(error as Error).message}`);
     } else console.error(`request ${requestId} failed:`, error);
-    return json(
-      errorBody(code, undefined, { requestId }),
+    return errorJson(
+      c.req.path,
       code === "UNAVAILABLE" ? 503 : 500,
+      { code, details: { requestId } },
       code === "UNAVAILABLE" ? { "retry-after": "1" } : {},
     );
   });

@@ -10,6 +10,7 @@ export interface AdminConsoleProps {
 }
 
 interface Stats {
+  sale: SaleData;
   sold: number;
   orders: number;
   remainingStock: number;
@@ -26,7 +27,9 @@ type FormValues = Record<
 >;
 
 const POLL_MS = 1000;
-const CHART_POINTS = 60;
+const CHART_SECONDS = 60;
+/** The "per second" figures average this many seconds, so a burst does not flicker. */
+const RATE_SECONDS = 5;
 /** Cookie-authenticated changes carry this header (lib/admin_auth.ts). */
 const HEADERS = { "x-requested-with": "flashline" };
 
@@ -85,14 +88,47 @@ function payload(v: FormValues, before: FormValues | null): Record<string, unkno
   return changed;
 }
 
-function Sparkline(props: { points: number[] }) {
-  const w = 240, h = 56;
-  const max = Math.max(1, ...props.points);
-  const step = w / (CHART_POINTS - 1);
-  const offset = CHART_POINTS - props.points.length;
-  const xy = props.points.map((p, i) =>
-    `${((offset + i) * step).toFixed(1)},${(h - 2 - (p / max) * (h - 6)).toFixed(1)}`
-  );
+/** Items sold per wall-clock second, by sale: sale id -> unix second -> items. */
+type SoldPerSecond = Record<number, Record<number, number>>;
+
+function soldOf(s: SaleData): number {
+  return s.totalStock - s.remainingStock;
+}
+
+/** Adds what each sale sold since its last reading to `second`, keeping only the chart's span. */
+function addSold(
+  history: SoldPerSecond,
+  added: Map<number, number>,
+  second: number,
+): SoldPerSecond {
+  const next: SoldPerSecond = {};
+  for (const [id, seconds] of Object.entries(history)) {
+    const kept = Object.entries(seconds).filter(([at]) => Number(at) > second - CHART_SECONDS);
+    if (kept.length > 0) next[Number(id)] = Object.fromEntries(kept);
+  }
+  for (const [id, items] of added) {
+    const seconds = next[id] ??= {};
+    seconds[second] = (seconds[second] ?? 0) + items;
+  }
+  return next;
+}
+
+/** The last `count` seconds up to `second`, oldest first, 0 where nothing sold. */
+function lastSeconds(history: SoldPerSecond, id: number, second: number, count: number) {
+  const seconds = history[id] ?? {};
+  return Array.from({ length: count }, (_, i) => seconds[second - count + 1 + i] ?? 0);
+}
+
+function rateOf(history: SoldPerSecond, id: number, second: number): number {
+  return lastSeconds(history, id, second, RATE_SECONDS).reduce((a, b) => a + b, 0) /
+    RATE_SECONDS;
+}
+
+/** One bar per second with sales; a second without any draws nothing, not a line on the axis. */
+function SoldChart(props: { points: number[] }) {
+  const w = 240, h = 56, top = 4, base = h - 2;
+  const peak = Math.max(0, ...props.points);
+  const step = w / props.points.length;
   return (
     <figure class="spark-figure">
       <svg
@@ -102,10 +138,25 @@ function Sparkline(props: { points: number[] }) {
         role="img"
         aria-label="Purchases per second over the last minute"
       >
-        <line x1="0" y1={h - 2} x2={w} y2={h - 2} class="spark-axis" />
-        {xy.length > 1 && <polyline points={xy.join(" ")} class="spark-line" />}
+        <line x1="0" y1={base} x2={w} y2={base} class="spark-axis" />
+        {props.points.map((n, i) => {
+          if (n === 0) return null;
+          const height = (n / peak) * (base - top);
+          return (
+            <rect
+              key={i}
+              class="spark-bar"
+              x={(i * step + step * 0.15).toFixed(1)}
+              y={(base - height).toFixed(1)}
+              width={(step * 0.7).toFixed(1)}
+              height={height.toFixed(1)}
+            />
+          );
+        })}
       </svg>
-      <figcaption class="hint">Purchases per second, last minute · peak {max}/s</figcaption>
+      <figcaption class="hint">
+        Purchases per second, last minute · {peak === 0 ? "none yet" : `peak ${peak}/s`}
+      </figcaption>
     </figure>
   );
 }
@@ -152,8 +203,7 @@ export default function AdminConsole(props: AdminConsoleProps) {
   const [sales, setSales] = useState(props.sales);
   const [selected, setSelected] = useState<number | null>(props.sales[0]?.id ?? null);
   const [stats, setStats] = useState<Stats | null>(null);
-  const [rates, setRates] = useState<Record<number, number>>({});
-  const [chart, setChart] = useState<number[]>([]);
+  const [history, setHistory] = useState<SoldPerSecond>({});
   const [editing, setEditing] = useState<"new" | number | null>(null);
   const [values, setValues] = useState<FormValues>(emptyForm());
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -162,55 +212,69 @@ export default function AdminConsole(props: AdminConsoleProps) {
   const [confirmReset, setConfirmReset] = useState(false);
   const [busy, setBusy] = useState(false);
   const [now, setNow] = useState(Date.parse(props.sales[0]?.serverTime ?? "") || 0);
-  const lastSold = useRef(new Map<number, { sold: number; at: number }>());
-  const lastStats = useRef<{ id: number; sold: number; at: number } | null>(null);
+  // The page's own numbers are the first reading: what sells after it shows on the chart.
+  const lastSold = useRef(new Map(props.sales.map((s) => [s.id, soldOf(s)])));
+  const watched = useRef(selected);
+  const reads = useRef<Promise<void>>(Promise.resolve());
+  const pendingReads = useRef(0);
 
-  const loadSales = async () => {
-    const r = await api<{ sales: SaleData[] }>("/api/sales");
-    if (r.status !== 200) return;
-    const at = performance.now();
-    const next: Record<number, number> = {};
-    for (const s of r.body.sales) {
-      const sold = s.totalStock - s.remainingStock;
-      const prev = lastSold.current.get(s.id);
-      if (prev) next[s.id] = Math.max(0, (sold - prev.sold) / ((at - prev.at) / 1000));
-      lastSold.current.set(s.id, { sold, at });
+  /**
+   * One reading of the sales list and of the watched sale's stats. The table row of the watched
+   * sale takes the stats' numbers, so the row and the panel never disagree; what a sale sold
+   * since its last reading goes to the chart in the current second.
+   */
+  const readOnce = async () => {
+    const id = watched.current;
+    const list = await api<{ sales: SaleData[] }>("/api/sales");
+    // Read after the list, so the stats are the newer reading of the watched sale.
+    const detail = id === null ? null : await api<Stats>(`/api/admin/sales/${id}/stats`);
+    const stale = id !== watched.current;
+    const fresh = new Map<number, SaleData>();
+    if (list.status === 200) { for (const s of list.body.sales) fresh.set(s.id, s); }
+    if (detail?.status === 200 && !stale) fresh.set(detail.body.sale.id, detail.body.sale);
+    const added = new Map<number, number>();
+    for (const s of fresh.values()) {
+      const before = lastSold.current.get(s.id);
+      lastSold.current.set(s.id, soldOf(s));
+      // Less than before is a reset: nothing sold, and the new count is the next reading's base.
+      if (before !== undefined && soldOf(s) > before) added.set(s.id, soldOf(s) - before);
     }
-    setRates(next);
-    setSales(r.body.sales);
-    setNow(Date.parse(r.body.sales[0]?.serverTime ?? "") || Date.now());
+    setHistory((h) => addSold(h, added, Math.floor(Date.now() / 1000)));
+    if (list.status === 200) {
+      setSales(list.body.sales.map((s) => fresh.get(s.id) ?? s));
+      setNow(Date.parse(list.body.sales[0]?.serverTime ?? "") || Date.now());
+    } else setSales((old) => old.map((s) => fresh.get(s.id) ?? s));
+    if (detail?.status === 200 && !stale) setStats(detail.body);
   };
 
-  const loadStats = async (id: number) => {
-    const r = await api<Stats>(`/api/admin/sales/${id}/stats`);
-    if (r.status !== 200) return;
-    const at = performance.now();
-    const prev = lastStats.current;
-    if (prev && prev.id === id) {
-      const rate = Math.max(0, (r.body.sold - prev.sold) / ((at - prev.at) / 1000));
-      setChart((c) => [...c, Math.round(rate * 10) / 10].slice(-CHART_POINTS));
-    }
-    lastStats.current = { id, sold: r.body.sold, at };
-    setStats(r.body);
+  /**
+   * Readings run one after another: one that started earlier but answered later would take a
+   * sale's count back and count its sales twice on the chart.
+   */
+  const refresh = () => {
+    pendingReads.current += 1;
+    reads.current = reads.current.then(readOnce).catch(() => {}).finally(() => {
+      pendingReads.current -= 1;
+    });
+    return reads.current;
   };
 
   useEffect(() => {
     setNow(Date.now());
+    void refresh();
     const timer = setInterval(() => {
-      void loadSales().catch(() => {});
-      if (selected !== null) void loadStats(selected).catch(() => {});
+      if (pendingReads.current === 0) void refresh();
     }, POLL_MS);
-    if (selected !== null) void loadStats(selected).catch(() => {});
     return () => clearInterval(timer);
-  }, [selected]);
+  }, []);
 
   const select = (id: number) => {
+    watched.current = id;
     setSelected(id);
     setStats(null);
-    setChart([]);
     setDrift(null);
     setConfirmReset(false);
-    lastStats.current = null;
+    void refresh();
   };
 
   const openForm = (target: "new" | number) => {
@@ -240,8 +304,8 @@ export default function AdminConsole(props: AdminConsoleProps) {
           tone: "success",
           text: editing === "new" ? `Created sale #${r.body.id}.` : `Saved sale #${r.body.id}.`,
         });
-        await loadSales();
         select(r.body.id);
+        await refresh();
         return;
       }
       const found: Record<string, string> = {};
@@ -280,7 +344,7 @@ export default function AdminConsole(props: AdminConsoleProps) {
             ? `Sale #${selected} reset: orders cleared, stock refilled.`
             : `Sale #${selected} reconciled.`,
         });
-        await loadSales();
+        await refresh();
       } else {
         setNotice({ tone: "danger", text: r.body.error?.message ?? `Failed (${r.status}).` });
       }
@@ -293,6 +357,8 @@ export default function AdminConsole(props: AdminConsoleProps) {
 
   const set = (k: keyof FormValues, v: string) => setValues((old) => ({ ...old, [k]: v }));
   const current = sales.find((s) => s.id === selected);
+  // The chart's seconds are the browser's, as the readings were filed by the browser's clock.
+  const second = Math.floor(Date.now() / 1000);
 
   return (
     <div class="console">
@@ -400,11 +466,11 @@ export default function AdminConsole(props: AdminConsoleProps) {
                 <td>
                   <StatusBadge status={statusAt(now || Date.now(), s.startTime, s.endTime)} />
                 </td>
-                <td class="num">{numberFormat.format(s.totalStock - s.remainingStock)}</td>
+                <td class="num" data-testid="admin-sold">{numberFormat.format(soldOf(s))}</td>
                 <td class="num" data-testid="admin-remaining">
                   {numberFormat.format(s.remainingStock)}
                 </td>
-                <td class="num">{(rates[s.id] ?? 0).toFixed(1)}</td>
+                <td class="num">{rateOf(history, s.id, second).toFixed(1)}</td>
                 <td class="window">
                   {formatTime(s.startTime)} → {formatTime(s.endTime)}
                 </td>
@@ -496,11 +562,11 @@ export default function AdminConsole(props: AdminConsoleProps) {
             </div>
             <div class="metric">
               <span class="metric-label">Purchases / s</span>
-              <span class="metric-value">{(chart[chart.length - 1] ?? 0).toFixed(1)}</span>
+              <span class="metric-value">{rateOf(history, current.id, second).toFixed(1)}</span>
             </div>
           </div>
           <div class="live-body">
-            <Sparkline points={chart} />
+            <SoldChart points={lastSeconds(history, current.id, second, CHART_SECONDS)} />
             <ul class="outcomes" aria-label="Outcomes (this server process)">
               {Object.entries(stats?.outcomes ?? {}).length === 0 && (
                 <li class="muted">No purchase attempts yet</li>

@@ -7,6 +7,7 @@ import { formatTime, type Status, statusAt } from "./parts/format.ts";
 import { orderResult, purchaseResult, type ResultView } from "./parts/result.ts";
 import { StatusBadge } from "./parts/StatusBadge.tsx";
 import { StockBar } from "./parts/StockBar.tsx";
+import { USER_ID_MAX_LENGTH } from "../lib/sales/user_id.ts";
 
 export interface SalePanelProps {
   sale: SaleData;
@@ -173,7 +174,7 @@ export default function SalePanel(props: SalePanelProps) {
             name="userId"
             autocomplete="username"
             required
-            maxLength={128}
+            maxLength={USER_ID_MAX_LENGTH}
             placeholder="e.g. alice@example.com"
             value={userId}
             onInput={(e) => setUserId(e.currentTarget.value)}

@@ -81,3 +81,12 @@ export function errorBody(code: ErrorCode, message?: string, details?: unknown) 
     },
   };
 }
+
+/**
+ * An error as the original platform's clients read it: its React UI shows `message` and styles by
+ * `result` for every answer, so a refusal carries both next to the standard `error` object.
+ */
+export function originalErrorBody(code: ErrorCode, message?: string, details?: unknown) {
+  const body = errorBody(code, message, details);
+  return { result: code, message: body.error.message, ...body };
+}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "./errors.ts";
 import type { Platform } from "./platform.ts";
+import { USER_ID_MAX_LENGTH } from "./sales/user_id.ts";
 
 /** What a route handler receives: Fresh's handler context shape, on Hono. */
 export interface RouteContext {
@@ -109,7 +110,7 @@ export const idParam = z.string().regex(/^[1-9][0-9]{0,14}$/, "must be a positiv
   .transform(Number);
 
 /** A shopper id: visible text, no control characters, not only blanks. */
-export const userIdSchema = z.string().min(1).max(128).regex(
+export const userIdSchema = z.string().min(1).max(USER_ID_MAX_LENGTH).regex(
   /^[^\p{Cc}\p{Cs}]+$/u,
   "must not contain control characters",
 ).regex(/\S/, "must not be blank");

@@ -10,6 +10,8 @@ import { type Redis, ReplyError } from "ioredis";
  * - `POST /` one command; `POST /pipeline` an array of commands, run in order, not atomically,
  *   answered with one `{result}`/`{error}` per command; `POST /multi-exec` the same inside
  *   MULTI/EXEC.
+ * - Only the commands the platform uses (ALLOWED): any other is answered 400 `{error}`, and a
+ *   pipeline or transaction holding one is refused whole, before any of it runs.
  * - `Authorization: Bearer <token>`, else 401. Malformed bodies and Redis error replies: 400.
  *   Redis unreachable behind the bridge: 503, with Redis's client's text.
  * - `Upstash-Encoding: base64` in the request: every string in the reply is base64 of its bytes.
@@ -23,38 +25,37 @@ type Command = [string, ...string[]];
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * Commands that would change the state of the one shared connection (a subscription, a selected
- * database, an open transaction, auth) or block it for everyone else.
+ * The commands the platform sends (lib/redis/rest.ts: PING, GET, DEL, the stream commands of the
+ * outbox and the change feed, and its scripts by EVALSHA then EVAL), and what @upstash/redis sends
+ * to run scripts. Least privilege: with the bridge's token nothing else reaches Redis, neither
+ * FLUSHALL, CONFIG, KEYS, SHUTDOWN, DEBUG nor commands that would change the state of the one
+ * shared connection (SUBSCRIBE, SELECT, MULTI). A command added to rest.ts must be added here
+ * (tests/unit/bridge_commands_test.ts fails until it is).
  */
-const REFUSED = new Set([
-  "subscribe",
-  "psubscribe",
-  "ssubscribe",
-  "unsubscribe",
-  "punsubscribe",
-  "sunsubscribe",
-  "monitor",
-  "select",
-  "multi",
-  "exec",
-  "discard",
-  "watch",
-  "unwatch",
-  "auth",
-  "hello",
-  "reset",
-  "quit",
-  "blpop",
-  "brpop",
-  "brpoplpush",
-  "blmove",
-  "blmpop",
-  "bzpopmin",
-  "bzpopmax",
-  "bzmpop",
-  "wait",
-  "waitaof",
+const ALLOWED = new Set([
+  "ping",
+  "get",
+  "del",
+  "xadd",
+  "xrange",
+  "xrevrange",
+  "xdel",
+  "xlen",
+  "hgetall",
+  "hlen",
+  "evalsha",
+  "eval",
 ]);
+
+/** Container commands, allowed only with these subcommands: SCRIPT FLUSH and KILL stay refused. */
+const ALLOWED_SUBCOMMANDS = new Map([["script", new Set(["load", "exists"])]]);
+
+/** Whether the bridge passes this command to Redis. */
+export function allowedOverRest([name, subcommand]: Command): boolean {
+  const command = name.toLowerCase();
+  if (ALLOWED.has(command)) return true;
+  return ALLOWED_SUBCOMMANDS.get(command)?.has(subcommand?.toLowerCase() ?? "") ?? false;
+}
 
 class BadRequest extends Error {}
 
@@ -80,9 +81,17 @@ function parseCommand(value: unknown): Command {
     }
     throw new BadRequest("ERR command arguments are strings or numbers");
   });
-  const name = args[0]!.toLowerCase();
-  if (REFUSED.has(name)) throw new BadRequest(`ERR command not allowed over REST: ${args[0]}`);
-  return args as Command;
+  const command = args as Command;
+  if (!allowedOverRest(command)) {
+    const name = command[0].toUpperCase();
+    const shown = ALLOWED_SUBCOMMANDS.has(name.toLowerCase())
+      ? `${name} ${(command[1] ?? "").toUpperCase()}`.trim()
+      : name;
+    throw new BadRequest(
+      `ERR command not allowed by the REST bridge: ${shown} (it serves only the platform's commands)`,
+    );
+  }
+  return command;
 }
 
 function parseCommands(value: unknown): Command[] {

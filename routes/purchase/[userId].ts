@@ -9,6 +9,11 @@ export const handler: Handlers = {
       parseParams(userIdSchema, ctx.params.userId),
     );
     const order = await ctx.state.catalog.order(seedSaleId(ctx), shopper);
-    return json(order ? { purchased: true, order: orderJson(order) } : { purchased: false });
+    // The original UI shows `message` for every answer, this one included.
+    return json(
+      order
+        ? { purchased: true, message: "You have an order in this sale.", order: orderJson(order) }
+        : { purchased: false, message: "You have no order in this sale." },
+    );
   },
 };

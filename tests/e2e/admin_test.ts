@@ -1,7 +1,7 @@
 import type { Browser } from "playwright-core";
 import { startTestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { purchase } from "../helpers/client.ts";
+import { createSale, purchase } from "../helpers/client.ts";
 import { ADMIN_TOKEN } from "../helpers/env.ts";
 import { hydrated, launchBrowser, openPage, screenshots } from "./browser.ts";
 
@@ -119,6 +119,59 @@ Deno.test("admin console in Chromium", async () => {
     await page.getByRole("heading", { name: "Admin sign-in" }).waitFor(WAIT);
     assertEquals((await context.request.get(`${app.url}/api/admin/sales/1/stats`)).status(), 401);
     assertEquals(login.errors, []);
+  } finally {
+    await context.close();
+    await browser.close();
+    await app.close();
+  }
+});
+
+Deno.test("admin console: the sales table and the chart follow the live numbers", async () => {
+  const browser: Browser = await launchBrowser();
+  const app = await startTestApp();
+  const context = await browser.newContext();
+  try {
+    const other = await createSale(app.url, { name: "Other sale", totalStock: 5 });
+    const { page, errors } = await openPage(context, `${app.url}/admin`);
+    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Sales console" }).waitFor(WAIT);
+    await hydrated(page);
+    // The admin watches another sale while sale 1 sells, then switches to sale 1.
+    await page.getByTestId(`admin-sale-${other}`).getByRole("button", { name: "Live" }).click();
+    for (const user of ["u1", "u2", "u3"]) {
+      assertEquals((await purchase(app.url, 1, user)).result, "SUCCESS");
+    }
+    await page.getByTestId("admin-sale-1").getByRole("button", { name: "Live" }).click();
+
+    // The moment the panel shows the purchases, the table and the chart show them too.
+    const seen = await page.waitForFunction(
+      () => {
+        const text = (sel: string) => document.querySelector(sel)?.textContent ?? null;
+        if (text('[data-testid="live-sold"]') !== "3") return null;
+        const marks = [...document.querySelectorAll(".spark > :not(.spark-axis)")];
+        return {
+          panel: [text('[data-testid="live-sold"]'), text('[data-testid="live-remaining"]')],
+          table: [
+            text('[data-testid="admin-sale-1"] [data-testid="admin-sold"]'),
+            text('[data-testid="admin-sale-1"] [data-testid="admin-remaining"]'),
+          ],
+          chartDrawn: marks.some((m) => (m as SVGGraphicsElement).getBBox().height > 0),
+        };
+      },
+      undefined,
+      WAIT,
+    );
+    assertEquals(await seen.jsonValue(), {
+      panel: ["3", "97"],
+      table: ["3", "97"],
+      chartDrawn: true,
+    });
+    const caption = await page.locator(".spark-figure figcaption").textContent() ?? "";
+    // Three quick purchases land in one second, or two if a reading fell between them.
+    assertMatch(caption, /peak [1-3]\/s/);
+    await screenshots(page, "admin-live-chart");
+    assertEquals(errors, []);
   } finally {
     await context.close();
     await browser.close();

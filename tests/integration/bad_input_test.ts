@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { admin, call, createSale } from "../helpers/client.ts";
+import { REDIS_URL } from "../helpers/env.ts";
 
 /** One malformed request and the exact answer it must get. */
 interface BadRequest {
@@ -253,7 +254,7 @@ const BAD_USER_IDS = [
   "1.5",
   ...WRONG_TYPES,
   '""',
-  JSON.stringify("x".repeat(129)),
+  JSON.stringify("x".repeat(256)),
   JSON.stringify("x".repeat(1000)),
   JSON.stringify("a\u0000b"),
   JSON.stringify("a\nb"),
@@ -632,7 +633,7 @@ Deno.test("hundreds of malformed requests: each a clean 4xx error, and nothing i
         status: 404,
         code: "SALE_NOT_FOUND",
       },
-      ...["x".repeat(129), "x".repeat(500), "%00", "a%0Ab", "a%7F", "%C2%85"].map((userId) => ({
+      ...["x".repeat(256), "x".repeat(500), "%00", "a%0Ab", "a%7F", "%C2%85"].map((userId) => ({
         label: `GET order of ${userId.slice(0, 20)}`,
         method: "GET",
         path: `/api/sales/${saleId}/orders/${userId}`,
@@ -670,9 +671,9 @@ Deno.test("hundreds of malformed requests: each a clean 4xx error, and nothing i
         code: "SALE_NOT_FOUND",
       })),
       {
-        label: "GET /purchase/<129 chars>",
+        label: "GET /purchase/<256 chars>",
         method: "GET",
-        path: `/purchase/${"x".repeat(129)}`,
+        path: `/purchase/${"x".repeat(256)}`,
         status: 400,
         code: "VALIDATION_FAILED",
       },
@@ -698,6 +699,55 @@ Deno.test("hundreds of malformed requests: each a clean 4xx error, and nothing i
     const ok = await call(app.url, "POST", purchasePath, validPurchase);
     assertEquals([ok.status, ok.body.result, ok.body.remainingStock], [201, "SUCCESS", 9]);
   } finally {
+    await app.close();
+  }
+});
+
+Deno.test("a shopper id of 255 characters buys and reads its order on every route, as the original platform allowed", async () => {
+  const app = await startTestApp({ RATE_LIMIT_PER_SHOPPER: "5" });
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(REDIS_URL);
+  try {
+    const saleId = await createSale(app.url, { totalStock: 10 });
+    const ascii = "a".repeat(254) + "z";
+    const accented = "é".repeat(255);
+    const bought = await call(app.url, "POST", `/api/sales/${saleId}/purchase`, { userId: ascii });
+    assertEquals([bought.status, bought.body.result, bought.body.order?.userId], [
+      201,
+      "SUCCESS",
+      ascii,
+    ]);
+    const seed = await call(app.url, "POST", "/purchase", { userId: accented, saleId });
+    assertEquals([seed.status, seed.body.result], [200, "SUCCESS"]);
+
+    const order = await call(
+      app.url,
+      "GET",
+      `/api/sales/${saleId}/orders/${encodeURIComponent(ascii)}`,
+    );
+    assertEquals([order.status, order.body.order?.userId], [200, ascii]);
+    const seedOrder = await call(
+      app.url,
+      "GET",
+      `/purchase/${encodeURIComponent(accented)}?saleId=${saleId}`,
+    );
+    assertEquals([seedOrder.status, seedOrder.body.purchased], [200, true]);
+
+    // Stored whole in PostgreSQL and in Redis.
+    const rows = await app.sql<{ user_id: string }[]>`
+      SELECT user_id FROM orders WHERE sale_id = ${saleId} ORDER BY user_id`;
+    assertEquals(rows.map((r) => r.user_id), [ascii, accented]);
+    const buyers = `${app.prefix}:{${saleId}}:buyers`;
+    assertEquals(await redis.hexists(buyers, ascii), 1);
+    assertEquals(await redis.hexists(buyers, accented), 1);
+
+    // 256 is still one too many.
+    const over = await call(app.url, "POST", `/api/sales/${saleId}/purchase`, {
+      userId: "a".repeat(256),
+    });
+    assertEquals([over.status, over.body.error?.code], [400, "VALIDATION_FAILED"]);
+  } finally {
+    redis.disconnect();
     await app.close();
   }
 });

@@ -343,13 +343,15 @@ Deno.test("REST bridge: the Upstash REST protocol on the wire", async () => {
     assertEquals((await post("/nowhere", '["PING"]')).status, 404);
 
     // A Redis error reply is a 400 with Redis's text.
-    const wrong = await post("/", '["INCR"]');
+    const wrong = await post("/", '["GET"]');
     assertEquals(wrong.status, 400);
     assert(/wrong number of arguments/i.test(wrong.body.error), wrong.body.error);
 
-    // Numbers are arguments too; replies are plain, or base64 when the client asks.
+    // Numbers are arguments too; replies are plain, or base64 when the client asks. (The bridge
+    // serves only the platform's commands: values are written by scripts, as the platform does.)
     const k = `${prefix}:k`;
-    assertEquals(await post("/", JSON.stringify(["SET", k, 12])), {
+    const set = "return redis.call('SET', KEYS[1], ARGV[1])";
+    assertEquals(await post("/", JSON.stringify(["EVAL", set, 1, k, 12])), {
       status: 200,
       body: { result: "OK" },
     });
@@ -363,7 +365,12 @@ Deno.test("REST bridge: the Upstash REST protocol on the wire", async () => {
     assertEquals(
       await post(
         "/pipeline",
-        JSON.stringify([["INCR", k], ["HSET", k, "f", "v"], ["GET", k], ["GET", `${k}:none`]]),
+        JSON.stringify([
+          ["EVAL", "return redis.call('INCR', KEYS[1])", 1, k],
+          ["XLEN", k],
+          ["GET", k],
+          ["GET", `${k}:none`],
+        ]),
       ),
       {
         status: 200,
@@ -395,9 +402,9 @@ Deno.test("REST bridge: the Upstash REST protocol on the wire", async () => {
       },
     );
     // A command Redis refuses to queue discards the whole transaction.
-    const aborted = await post("/multi-exec", JSON.stringify([["SET", k, "x"], ["NOPE"]]));
+    const aborted = await post("/multi-exec", JSON.stringify([["DEL", k], ["GET"]]));
     assertEquals(aborted.status, 400);
-    assert(/EXECABORT|unknown command/i.test(aborted.body.error), aborted.body.error);
+    assert(/EXECABORT|wrong number of arguments/i.test(aborted.body.error), aborted.body.error);
     assertEquals((await post("/", JSON.stringify(["GET", k]))).body, { result: "13" });
   } finally {
     await bridge.close();

@@ -89,3 +89,55 @@ Deno.test("CORS_ORIGINS must list origins", async () => {
   }
   assert(failed, "a wildcard is not an origin");
 });
+
+Deno.test("CORS on the original routes: the original UI's origin may call them, another may not", async () => {
+  // The original UI runs on Vite's port and calls the API from there (README, original routes).
+  const ui = "http://localhost:5173";
+  const app = await startTestApp({ CORS_ORIGINS: ui });
+  try {
+    const preflight = (origin: string, path: string) =>
+      fetch(app.url + path, {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      });
+    const allowed = await preflight(ui, "/purchase");
+    await allowed.body?.cancel();
+    assertEquals(allowed.status, 204);
+    assertEquals(allowed.headers.get("access-control-allow-origin"), ui);
+    assert((allowed.headers.get("access-control-allow-methods") ?? "").includes("POST"));
+    assert((allowed.headers.get("access-control-allow-headers") ?? "").includes("content-type"));
+    for (const origin of ["http://localhost:5174", "https://evil.example", "null"]) {
+      const refused = await preflight(origin, "/purchase");
+      await refused.body?.cancel();
+      assertEquals(refused.headers.get("access-control-allow-origin"), null, origin);
+      assertEquals(refused.headers.get("access-control-allow-methods"), null, origin);
+    }
+
+    // The answers themselves, a purchase, a refusal and the status the UI polls, are readable
+    // by the UI's origin only.
+    const post = (origin: string, body: string) =>
+      fetch(app.url + "/purchase", {
+        method: "POST",
+        headers: { origin, "content-type": "application/json" },
+        body,
+      });
+    const bought = await post(ui, '{"userId":"from-the-ui"}');
+    assertEquals([bought.status, (await bought.json()).result], [200, "SUCCESS"]);
+    assertEquals(bought.headers.get("access-control-allow-origin"), ui);
+    const refusal = await post(ui, "{");
+    assertEquals([refusal.status, (await refusal.json()).result], [400, "INVALID_JSON"]);
+    assertEquals(refusal.headers.get("access-control-allow-origin"), ui);
+    const status = await fetch(app.url + "/sale/status", { headers: { origin: ui } });
+    await status.body?.cancel();
+    assertEquals(status.headers.get("access-control-allow-origin"), ui);
+    const other = await post("https://evil.example", '{"userId":"elsewhere"}');
+    await other.body?.cancel();
+    assertEquals(other.headers.get("access-control-allow-origin"), null);
+  } finally {
+    await app.close();
+  }
+});
