@@ -1,15 +1,16 @@
 /**
- * The README's walk-through as a new user runs it: each ```sh block of "Walk-through with curl",
+ * The walk-through as a new user runs it: each ```sh block of docs/walkthrough.md,
  * pasted into bash against the real server (main.ts) on a fresh database, must print the answer
  * shown after it. Ids and times are placeholders on both sides, `…` in a shown answer stands for
- * any text, and whitespace is not compared (the README pretty-prints the JSON curl prints compact,
+ * any text, and whitespace is not compared (the page pretty-prints the JSON curl prints compact,
  * and psql pads its columns to the widest value).
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 const README = new URL("../../README.md", import.meta.url);
-const SECTION = "### Walk-through with curl";
+const WALKTHROUGH = new URL("../../docs/walkthrough.md", import.meta.url);
+const SECTION = "# Walk-through with curl";
 
 interface Step {
   command: string;
@@ -17,11 +18,11 @@ interface Step {
   answer: string | null;
 }
 
-function walkthrough(readme: string): Step[] {
-  const start = readme.indexOf(SECTION);
-  assert(start >= 0, `README.md has no "${SECTION}"`);
-  const end = readme.indexOf("\n## ", start);
-  const section = readme.slice(start, end < 0 ? undefined : end);
+function walkthrough(page: string): Step[] {
+  const start = page.indexOf(SECTION);
+  assert(start >= 0, `docs/walkthrough.md has no "${SECTION}"`);
+  const end = page.indexOf("\n## ", start);
+  const section = page.slice(start, end < 0 ? undefined : end);
   const steps: Step[] = [];
   for (const [, lang, text] of section.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)) {
     if (lang === "sh") {
@@ -53,14 +54,15 @@ function isShown(output: string, answer: string): boolean {
   return new RegExp(`^${pattern}$`).test(normalize(output));
 }
 
-Deno.test("README walk-through: each command prints the answer shown, from a clean database", async () => {
-  const readme = await Deno.readTextFile(README);
-  const [vars, ...steps] = walkthrough(readme);
+Deno.test("walk-through: each command prints the answer shown, from a clean database", async () => {
+  const page = await Deno.readTextFile(WALKTHROUGH);
+  const [vars, ...steps] = walkthrough(page);
   const defined = /^export B=(\S+) T=(\S+)\n$/.exec(vars?.command ?? "");
   assert(defined && vars?.answer === null, `the walk-through starts with "export B=… T=…"`);
   const token = defined[2]!;
-  // The walk-through's token is the one the quick start starts the server with.
-  assert(readme.includes(`ADMIN_TOKEN=${token} deno task start`));
+  // The walk-through's token is the one the README and the page start the server with.
+  const start = `ADMIN_TOKEN=${token} deno task start`;
+  assert(page.includes(start) && (await Deno.readTextFile(README)).includes(start));
   assert(steps.length >= 5 && steps.every((s) => s.answer !== null));
 
   // Two processes, as `deno task start` runs on two cores: what the README shows must not depend
@@ -70,7 +72,7 @@ Deno.test("README walk-through: each command prints the answer shown, from a cle
   try {
     await server.start();
     for (const step of steps) {
-      // The README's server is on :8000 with the database `flashsale`; this one is the test's own.
+      // The page's server is on :8000 with the database `flashsale`; this one is the test's own.
       const command = step.command.replaceAll("-d flashsale ", `-d ${f.db.name} `);
       const out = await new Deno.Command("bash", {
         args: ["-e", "-o", "pipefail", "-c", `${vars!.command}B=${server.url}\n${command}`],
@@ -82,7 +84,7 @@ Deno.test("README walk-through: each command prints the answer shown, from a cle
       assertEquals(out.code, 0, `${command}failed: ${new TextDecoder().decode(out.stderr)}`);
       assert(
         isShown(output, step.answer!),
-        `README.md shows for\n${command}\n${step.answer}\nbut it printed\n${output}`,
+        `docs/walkthrough.md shows for\n${command}\n${step.answer}\nbut it printed\n${output}`,
       );
     }
     // What the walk-through sold is in PostgreSQL, counted here too.
