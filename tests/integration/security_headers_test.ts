@@ -91,7 +91,7 @@ Deno.test("CORS_ORIGINS must list origins", async () => {
 });
 
 Deno.test("CORS on the original routes: the original UI's origin may call them, another may not", async () => {
-  // The original UI runs on Vite's port and calls the API from there (README, original routes).
+  // The original UI runs on Vite's port and calls the API from there (docs/api.md, original routes).
   const ui = "http://localhost:5173";
   const app = await startTestApp({ CORS_ORIGINS: ui });
   try {

@@ -65,7 +65,7 @@ Deno.test("walk-through: each command prints the answer shown, from a clean data
   assert(page.includes(start) && (await Deno.readTextFile(README)).includes(start));
   assert(steps.length >= 5 && steps.every((s) => s.answer !== null));
 
-  // Two processes, as `deno task start` runs on two cores: what the README shows must not depend
+  // Two processes, as `deno task start` runs on two cores: what the page shows must not depend
   // on which process answers.
   const f = await serverFixture({ ADMIN_TOKEN: token, WORKERS: "2" });
   const server = new ServerProcess(f.env);
