@@ -2,26 +2,31 @@
  * `deno task bench`: the purchase path measured against the machine's ceiling, in one run and
  * with one load generator (wrk if installed, else a fetch loop), so the ratios mean something:
  *
- *   1. a bare Deno.serve hello world (the ceiling)
+ *   1. a bare hello world (`deno serve --parallel`, one process per core as the platform runs),
+ *      with the purchase script's POSTs and with plain GETs: the ceilings
  *   2. the purchase rush: stock that never runs out, so every request is a sale committed to
- *      PostgreSQL
- *   3. sold-out rejections
- *   4. status reads (GET /api/sales/:id)
+ *      PostgreSQL (ratio to hello world's POST)
+ *   3. sold-out rejections, new shoppers each (ratio to hello world's POST)
+ *   4. status reads, GET /api/sales/:id (ratio to hello world's GET)
+ *
+ * Next to each run it prints the CPU per request of each process group (server, Redis,
+ * PostgreSQL, load generator), read from /proc around the run: where the budget goes.
  *
  * It starts its own servers on free ports, against its own database and Redis key prefix, and
  * checks the invariants of the rush afterwards (rows in PostgreSQL vs Redis, one order per shopper).
  *
- *   deno task bench [--seconds 10] [--connections 100] [--threads 2] [--workers N]
+ *   deno task bench [--seconds 10] [--connections 100] [--threads 1] [--workers N]
  */
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import postgres from "postgres";
+import { childCpuOf, type Group, named, readCpu, tree } from "./cpu.ts";
 
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "100" },
-    threads: { type: "string", default: "2" },
+    threads: { type: "string", default: "1" },
     workers: { type: "string" },
   },
 });
@@ -38,7 +43,12 @@ interface Result {
   p99: number;
   non2xx: number;
   errors: number;
+  /** CPU microseconds per request by process group; the load generator's only with wrk. */
+  cpu: Record<string, number>;
 }
+
+/** The process groups whose CPU a run reads: set before each run. */
+let groups: Record<string, Group> = {};
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -85,9 +95,18 @@ async function runWrk(name: string, url: string, script?: string, args: string[]
     url,
     ...(args.length ? ["--", ...args] : []),
   ];
-  const out = new TextDecoder().decode(
-    (await new Deno.Command("wrk", { args: cmd, stdout: "piped" }).output()).stdout,
-  );
+  // wrk runs under a shell that prints its own /proc stat once wrk has exited: the shell's
+  // children time is wrk's CPU.
+  const before = readCpu(groups);
+  const done = await new Deno.Command("sh", {
+    args: ["-c", 'wrk "$@"; cat /proc/$$/stat >&2', "sh", ...cmd],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const after = readCpu(groups);
+  const out = new TextDecoder().decode(done.stdout);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const loadCpu = childCpuOf(new TextDecoder().decode(done.stderr).trim().split("\n").at(-1) ?? "");
   const pct = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(out)?.[1] ?? "");
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
@@ -97,7 +116,26 @@ async function runWrk(name: string, url: string, script?: string, args: string[]
     p99: pct("99"),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     errors: errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+    cpu: perRequest(before, after, requests, { "load generator": loadCpu }),
   };
+}
+
+/** CPU µs per request of each group between two readings (plus ones measured otherwise). */
+function perRequest(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  requests: number,
+  extra: Record<string, number> = {},
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  const spent = {
+    ...Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!])),
+    ...extra,
+  };
+  for (const [name, seconds] of Object.entries(spent)) {
+    out[name] = requests > 0 ? seconds * 1e6 / requests : NaN;
+  }
+  return out;
 }
 
 /** The fallback generator: `connections` fetch loops for `seconds`. */
@@ -106,6 +144,7 @@ async function runFetch(name: string, make: (i: number) => Request): Promise<Res
   let non2xx = 0;
   let errors = 0;
   let n = 0;
+  const before = readCpu(groups);
   const until = performance.now() + seconds * 1000;
   await Promise.all(Array.from({ length: connections }, async () => {
     while (performance.now() < until) {
@@ -120,9 +159,18 @@ async function runFetch(name: string, make: (i: number) => Request): Promise<Res
       }
     }
   }));
+  const cpu = perRequest(before, readCpu(groups), latencies.length);
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.floor(p * (latencies.length - 1))] ?? 0;
-  return { name, rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), non2xx, errors };
+  return {
+    name,
+    rps: latencies.length / seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    non2xx,
+    errors,
+    cpu,
+  };
 }
 
 const useWrk = hasWrk();
@@ -160,15 +208,41 @@ try {
     `${connections} connections, ${seconds} s per run, ${navigator.hardwareConcurrency} cores`,
   );
 
-  // 1. The ceiling.
+  // Where the CPU goes: Redis is the one the platform talks to, PostgreSQL is every backend.
+  const redisInfo = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
+  const redisPid = Number(/process_id:(\d+)/.exec(await redisInfo.info("server"))?.[1]);
+  redisInfo.disconnect();
+  const servicesGroups = { redis: tree(redisPid), postgres: named("postgres") };
+
+  // 1. The ceilings: the same requests as the platform gets, answered by a bare hello world.
   const helloPort = freePort();
-  const hello = start(["run", "--allow-net", "loadtest/hello.ts", String(helloPort)]);
-  await waitFor(`http://127.0.0.1:${helloPort}/`);
+  const hello = start([
+    "serve",
+    "--parallel",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(helloPort),
+    "loadtest/hello.ts",
+  ]);
   const helloUrl = `http://127.0.0.1:${helloPort}/`;
+  await waitFor(helloUrl);
+  groups = { server: tree(hello.pid), ...servicesGroups };
   results.push(
     useWrk
-      ? await runWrk("hello world", helloUrl)
-      : await runFetch("hello world", () => new Request(helloUrl)),
+      ? await runWrk("hello world, POST", helloUrl, `${ROOT}loadtest/wrk/purchase.lua`, [
+        "/",
+        `${runId}h`,
+      ])
+      : await runFetch("hello world, POST", (i) =>
+        new Request(helloUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ userId: `${runId}-h-${i}` }),
+        })),
+    useWrk
+      ? await runWrk("hello world, GET", helloUrl)
+      : await runFetch("hello world, GET", () => new Request(helloUrl)),
   );
   await stop(hello);
 
@@ -183,6 +257,7 @@ try {
     ...(values.workers ? { WORKERS: values.workers } : {}),
   });
   await waitFor(`${base}/health`);
+  groups = { server: tree(app.pid), ...servicesGroups };
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const createSale = async (totalStock: number) => {
     const res = await fetch(`${base}/api/admin/sales`, {
@@ -262,15 +337,28 @@ try {
   const sale = await (await fetch(`${base}/api/sales/${rushSale}`)).json();
   await stop(again);
 
-  const hw = results[0]!;
+  const [helloPost, helloGet, rush, soldOutRun, status] = results as [
+    Result,
+    Result,
+    Result,
+    Result,
+    Result,
+  ];
+  const ceiling = new Map([[rush, helloPost], [soldOutRun, helloPost], [status, helloGet]]);
+  const groupNames = ["server", "redis", "postgres", "load generator"];
   console.log(
-    `\n| run | requests/s | p50 ms | p99 ms | × hello-world | p99/p50 | errors |\n|---|---:|---:|---:|---:|---:|---:|`,
+    `\n| run | requests/s | p50 ms | p99 ms | × hello-world | p99/p50 | errors | ${
+      groupNames.map((g) => `${g} µs/req`).join(" | ")
+    } |\n|---|---:|---:|---:|---:|---:|---:|${groupNames.map(() => "---:|").join("")}`,
   );
   for (const r of results) {
+    const base = ceiling.get(r);
     console.log(
       `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${
-        (r.rps / hw.rps).toFixed(3)
-      } | ${(r.p99 / r.p50).toFixed(1)} | ${r.non2xx + r.errors} |`,
+        base ? (r.rps / base.rps).toFixed(3) : "—"
+      } | ${(r.p99 / r.p50).toFixed(1)} | ${r.non2xx + r.errors} | ${
+        groupNames.map((g) => r.cpu[g] === undefined ? "n/a" : r.cpu[g]!.toFixed(1)).join(" | ")
+      } |`,
     );
   }
   const checks: [string, boolean][] = [
@@ -282,7 +370,7 @@ try {
       `rush: Redis remaining ${sale.remainingStock} == total − sold ${10_000_000 - row!.sold}`,
       sale.remainingStock === 10_000_000 - row!.sold,
     ],
-    [`rush: every request was a sale (${results[1]!.non2xx} non-2xx)`, results[1]!.non2xx === 0],
+    [`rush: every request was a sale (${rush.non2xx} non-2xx)`, rush.non2xx === 0],
   ];
   console.log();
   for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${what}`);

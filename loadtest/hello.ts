@@ -1,6 +1,7 @@
-/** The ceiling for `deno task bench`: a bare Deno.serve hello world. */
-const port = Number(Deno.args[0] ?? 8090);
-Deno.serve(
-  { port, hostname: "127.0.0.1", onListen: () => console.log(`hello listening on :${port}`) },
-  () => new Response("Hello, world"),
-);
+/**
+ * The ceiling for `deno task bench`: a bare hello world, served as the platform is (one process per
+ * core on one port): `deno serve --parallel --port <port> loadtest/hello.ts`.
+ */
+export default {
+  fetch: () => new Response("Hello, world"),
+} satisfies Deno.ServeDefaultExport;
