@@ -16,7 +16,7 @@ export function errorPage(status: number, title: string, message: string): Promi
         </p>
       </section>
     </Layout>,
-    { title: `${title} · Flashline`, status },
+    { title: `${title} · Flashline`, stylesheets: ["shop"], status },
   );
 }
 

@@ -1,7 +1,7 @@
 import * as esbuild from "esbuild";
 
 /**
- * Bundles the islands (`islands/*.tsx`), the client boot script and the stylesheet into
+ * Bundles the islands (`islands/*.tsx`), the client boot script and the stylesheets into
  * `static/build/` under content-hashed names, and writes `manifest.json` naming them, which the
  * server reads to link them. Hashed names let browsers cache them for a year: a change makes a
  * new name. Run by `deno task build` (and so before `deno task start`) and by the browser tests.
@@ -11,9 +11,20 @@ const ISLANDS_DIR = new URL("islands/", ROOT);
 export const BUILD_DIR = new URL("static/build/", ROOT);
 const PUBLIC_PREFIX = "/static/build/";
 
+/**
+ * The stylesheet bundles, each an entry importing its parts (`static/css/`). Every page links
+ * `shop`; the admin pages also link `admin`, so shoppers never download the console's styles.
+ */
+const STYLESHEETS = {
+  shop: "static/css/shop.css",
+  admin: "static/css/admin.css",
+} as const;
+export type Stylesheet = keyof typeof STYLESHEETS;
+
 export interface AssetManifest {
   boot: string;
-  styles: string;
+  /** stylesheet bundle -> its URL */
+  styles: Record<Stylesheet, string>;
   /** island name (its file name) -> its module's URL */
   islands: Record<string, string>;
 }
@@ -40,7 +51,10 @@ export async function buildAssets(): Promise<AssetManifest> {
   const entryPoints = [
     ...Object.entries(islands).map(([out, entry]) => ({ in: entry, out })),
     { in: new URL("lib/client/boot.ts", ROOT).pathname, out: "boot" },
-    { in: new URL("static/styles.css", ROOT).pathname, out: "styles" },
+    ...Object.entries(STYLESHEETS).map(([out, entry]) => ({
+      in: new URL(entry, ROOT).pathname,
+      out,
+    })),
   ];
   const outdir = BUILD_DIR.pathname;
   try {
@@ -83,7 +97,10 @@ export async function buildAssets(): Promise<AssetManifest> {
     };
     const manifest: AssetManifest = {
       boot: urlOf(new URL("lib/client/boot.ts", ROOT).pathname),
-      styles: urlOf(new URL("static/styles.css", ROOT).pathname),
+      styles: {
+        shop: urlOf(new URL(STYLESHEETS.shop, ROOT).pathname),
+        admin: urlOf(new URL(STYLESHEETS.admin, ROOT).pathname),
+      },
       islands: Object.fromEntries(
         Object.entries(islands).map(([name, entry]) => [name, urlOf(entry)]),
       ),

@@ -1,5 +1,6 @@
 import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
+import type { Stylesheet } from "./build.ts";
 import { assets, islandTags, withIslands } from "./islands.ts";
 
 /** Headers of every page: live data is never cached, and nothing runs but our own scripts. */
@@ -22,6 +23,8 @@ function escapeHtml(text: string): string {
 
 export interface PageOptions {
   title: string;
+  /** The stylesheet bundles the page links, in this order: `shop` always, `admin` after it. */
+  stylesheets: readonly Stylesheet[];
   description?: string;
   status?: number;
   headers?: Record<string, string>;
@@ -32,6 +35,8 @@ export async function renderPage(body: VNode, options: PageOptions): Promise<Res
   const m = await assets();
   const { result: html, islands } = withIslands(() => renderToString(body));
   const tags = islandTags(m, islands);
+  const styles = options.stylesheets
+    .map((name) => `<link rel="stylesheet" href="${m.styles[name]}">`).join("");
   const description = options.description ?? "Limited stock, fair queue: one order per shopper.";
   const document = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
@@ -39,7 +44,7 @@ export async function renderPage(body: VNode, options: PageOptions): Promise<Res
     `<meta name="description" content="${escapeHtml(description)}">` +
     `<meta name="theme-color" content="#0f3d3e">` +
     `<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">` +
-    `<link rel="stylesheet" href="${m.styles}">${tags.head}</head>` +
+    `${styles}${tags.head}</head>` +
     `<body>${html}${tags.body}</body></html>`;
   return new Response(document, {
     status: options.status ?? 200,

@@ -28,7 +28,7 @@ export const handler: Handlers = pageHandlers({
         </div>
         {island(AdminConsole, { sales })}
       </Layout>,
-      { title: "Sales console · Flashline admin" },
+      { title: "Sales console · Flashline admin", stylesheets: ["shop", "admin"] },
     );
   },
 });
@@ -82,6 +82,7 @@ export function renderLogin(
     </Layout>,
     {
       title: "Admin sign-in · Flashline",
+      stylesheets: ["shop", "admin"],
       status,
       ...(state.waitS === undefined ? {} : { headers: { "retry-after": String(state.waitS) } }),
     },

@@ -14,7 +14,10 @@ export const handler: Handlers = {
     const sales = (await ctx.state.catalog.list()).map((v) =>
       saleJson(v.sale, v.remainingStock, now)
     );
-    return renderPage(<SalesPage sales={sales} />, { title: "Flash sales · Flashline" });
+    return renderPage(<SalesPage sales={sales} />, {
+      title: "Flash sales · Flashline",
+      stylesheets: ["shop"],
+    });
   },
 };
 

@@ -133,6 +133,7 @@ export const handler: Handlers = pageHandlers({
     );
     return renderPage(page, {
       title: `${sale.name} · Flashline`,
+      stylesheets: ["shop"],
       ...(sale.description ? { description: sale.description } : {}),
     });
   },
@@ -151,6 +152,7 @@ export const handler: Handlers = pageHandlers({
       />,
       {
         title: `${answered.result.title} · ${sale.name} · Flashline`,
+        stylesheets: ["shop"],
         ...(answered.status ? { status: answered.status } : {}),
       },
     );

@@ -3,7 +3,7 @@ import { startTestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createSale, purchase } from "../helpers/client.ts";
 import { ADMIN_TOKEN } from "../helpers/env.ts";
-import { hydrated, launchBrowser, openPage, screenshots } from "./browser.ts";
+import { hydrated, launchBrowser, openPage, recordStylesheets, screenshots } from "./browser.ts";
 
 const WAIT = { timeout: 15_000 };
 
@@ -11,6 +11,7 @@ Deno.test("admin console in Chromium", async () => {
   const browser: Browser = await launchBrowser();
   const app = await startTestApp();
   const context = await browser.newContext();
+  const stylesheets = recordStylesheets(context);
   try {
     // Locked: the page shows only the sign-in form, and the admin API refuses the browser.
     const login = await openPage(context, `${app.url}/admin`);
@@ -35,6 +36,12 @@ Deno.test("admin console in Chromium", async () => {
     assertEquals([cookie?.httpOnly, cookie?.sameSite], [true, "Strict"]);
     assert(!cookie?.value.includes(ADMIN_TOKEN), "the cookie holds a session, not the token");
     await hydrated(page);
+    // The console has its styles, from a bundle the shop pages do not link.
+    assert((await stylesheets.read()).some((sheet) => sheet.text.includes(".sales-table")));
+    assertEquals(
+      await page.locator(".sales-table").evaluate((el) => getComputedStyle(el).borderCollapse),
+      "collapse",
+    );
 
     // The cookie opens the admin API; a change also needs the anti-forgery header.
     const stats = await context.request.get(`${app.url}/api/admin/sales/1/stats`);

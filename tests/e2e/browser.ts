@@ -58,6 +58,22 @@ export async function openPage(
   return { page, errors };
 }
 
+/** A stylesheet a page downloaded, with its text. */
+export interface Stylesheet {
+  url: string;
+  text: string;
+}
+
+/** Records the stylesheets every page of the context downloads; `read` waits for their texts. */
+export function recordStylesheets(context: BrowserContext): { read: () => Promise<Stylesheet[]> } {
+  const sheets: Promise<Stylesheet>[] = [];
+  context.on("response", (response) => {
+    if (response.request().resourceType() !== "stylesheet") return;
+    sheets.push(response.text().then((text) => ({ url: response.url(), text })));
+  });
+  return { read: () => Promise.all(sheets) };
+}
+
 /** Writes the page at phone (375 px) and desktop (1280 px) widths. */
 export async function screenshots(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });

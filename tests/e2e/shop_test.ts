@@ -2,7 +2,14 @@ import type { Browser, BrowserContext } from "playwright-core";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createSale, purchase } from "../helpers/client.ts";
-import { hydrated, launchBrowser, openPage, screenshots, type WatchedPage } from "./browser.ts";
+import {
+  hydrated,
+  launchBrowser,
+  openPage,
+  recordStylesheets,
+  screenshots,
+  type WatchedPage,
+} from "./browser.ts";
 
 /** Generous: the machine is shared and slow at times. */
 const WAIT = { timeout: 15_000 };
@@ -45,6 +52,7 @@ Deno.test("shop pages in Chromium", async (t) => {
             totalStock: 50,
             perUserLimit: 3,
           });
+          const stylesheets = recordStylesheets(context);
           const home = await openPage(context, `${app.url}/`);
           await hydrated(home.page);
           await home.page.getByText("Aurora Wireless Headphones").waitFor(WAIT);
@@ -58,6 +66,12 @@ Deno.test("shop pages in Chromium", async (t) => {
           const remaining = page.getByTestId("remaining");
           assertEquals(await remaining.textContent(), "50");
           await screenshots(page, "sale-active");
+          // The admin console's styles are a bundle of their own, which shoppers never download.
+          const downloaded = await stylesheets.read();
+          assert(downloaded.length > 0, "the shop pages link a stylesheet");
+          for (const sheet of downloaded) {
+            assert(!sheet.text.includes(".sales-table"), `${sheet.url} holds the admin styles`);
+          }
 
           await page.getByLabel("User ID").fill("shopper-ann");
           await page.getByLabel("Quantity").selectOption("2");

@@ -1,0 +1,17 @@
+import { numberFormat } from "../parts/format.ts";
+
+/** How many purchase attempts ended in each outcome, by this server process. */
+export function OutcomeList(props: { outcomes: Record<string, number> }) {
+  const entries = Object.entries(props.outcomes);
+  return (
+    <ul class="outcomes" aria-label="Outcomes (this server process)">
+      {entries.length === 0 && <li class="muted">No purchase attempts yet</li>}
+      {entries.sort().map(([code, n]) => (
+        <li key={code}>
+          <span class="outcome-code">{code}</span>
+          <span class="outcome-n">{numberFormat.format(n)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
