@@ -3,9 +3,10 @@ import { loadConfig } from "../../lib/config.ts";
 import { openPlatform } from "../../lib/platform.ts";
 import { adminSession } from "../../lib/admin_auth.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { deleteKeys, startTestApp, type TestApp } from "../helpers/app.ts";
+import { deleteKeys, startTestApp } from "../helpers/app.ts";
 import { admin, type Answer, call, purchase } from "../helpers/client.ts";
 import { ADMIN_TOKEN, createTestDatabase, REDIS_URL, testPrefix } from "../helpers/env.ts";
+import { written } from "../helpers/written.ts";
 
 const HOUR = 3_600_000;
 
@@ -77,28 +78,6 @@ async function send(base: string, route: AdminRoute, header: string | null): Pro
   );
 }
 
-interface Snapshot {
-  sales: number;
-  orders: number;
-  sale1: Record<string, unknown>;
-  redisStock: number | null;
-}
-
-/** Everything an admin route could change: row counts, sale 1's row, sale 1's Redis stock. */
-async function snapshot(app: TestApp): Promise<Snapshot> {
-  const [counts] = await app.sql`
-    SELECT (SELECT count(*)::int FROM sales) AS sales, (SELECT count(*)::int FROM orders) AS orders`;
-  const [sale1] = await app.sql`
-    SELECT name, description, total_stock, per_user_limit, start_time, end_time, updated_at
-    FROM sales WHERE id = 1`;
-  return {
-    sales: counts!.sales,
-    orders: counts!.orders,
-    sale1: { ...sale1 },
-    redisStock: await app.platform.gate.readStock(1),
-  };
-}
-
 function assertErrorBody(res: Answer, status: number, code: string, label: string): void {
   assertEquals(res.status, status, `${label}: status ${JSON.stringify(res.body)}`);
   assertEquals(res.body?.error?.code, code, `${label}: code`);
@@ -112,8 +91,9 @@ Deno.test("every admin route answers 401 UNAUTHORIZED to a missing, wrong or mal
     // An order in sale 1, so a reset that slipped through would show as a lost row.
     const bought = await purchase(app.url, 1, "shopper-before-the-attack");
     assertEquals([bought.status, bought.result], [201, "SUCCESS"]);
-    const before = await snapshot(app);
-    assertEquals([before.sales, before.orders, before.sale1.total_stock, before.redisStock], [
+    const snapshot = () => written(app.sql, app.platform.gate);
+    const before = await snapshot();
+    assertEquals([before.sales, before.orders, before.rows[0]?.total_stock, before.stock[1]], [
       1,
       1,
       100,
@@ -126,7 +106,7 @@ Deno.test("every admin route answers 401 UNAUTHORIZED to a missing, wrong or mal
           const res = await send(app.url, route, header);
           assertErrorBody(res, 401, "UNAUTHORIZED", `${route.method} ${route.path} with ${label}`);
         }
-        assertEquals(await snapshot(app), before, `${route.method} ${route.path} wrote something`);
+        assertEquals(await snapshot(), before, `${route.method} ${route.path} wrote something`);
       });
     }
 
@@ -139,7 +119,7 @@ Deno.test("every admin route answers 401 UNAUTHORIZED to a missing, wrong or mal
         });
         assertErrorBody(res, 401, "UNAUTHORIZED", path);
       }
-      assertEquals(await snapshot(app), before);
+      assertEquals(await snapshot(), before);
     });
 
     const [order] = await app.sql`SELECT user_id FROM orders`;
@@ -259,8 +239,13 @@ Deno.test("a server without ADMIN_TOKEN answers 503 ADMIN_DISABLED on every admi
     );
     const url = `http://127.0.0.1:${server.addr.port}`;
     try {
-      const stockBefore = await platform.gate.readStock(1);
-      assertEquals(stockBefore, 100);
+      const before = await written(platform.sql, platform.gate);
+      assertEquals([before.sales, before.orders, before.rows[0]?.total_stock, before.stock[1]], [
+        1,
+        0,
+        100,
+        100,
+      ]);
       for (const route of adminRoutes()) {
         for (const header of [null, `Bearer ${ADMIN_TOKEN}`, "Bearer anything-at-all-goes"]) {
           const label = `${route.method} ${route.path} with ${header ?? "no header"}`;
@@ -269,12 +254,7 @@ Deno.test("a server without ADMIN_TOKEN answers 503 ADMIN_DISABLED on every admi
           assertMatch(res.body.error.message, /ADMIN_TOKEN/, label);
         }
       }
-      const [counts] = await platform.sql`
-        SELECT (SELECT count(*)::int FROM sales) AS sales,
-               (SELECT count(*)::int FROM orders) AS orders,
-               (SELECT total_stock FROM sales WHERE id = 1) AS stock`;
-      assertEquals([counts?.sales, counts?.orders, counts?.stock], [1, 0, 100]);
-      assertEquals(await platform.gate.readStock(1), stockBefore);
+      assertEquals(await written(platform.sql, platform.gate), before);
 
       // The public API still works.
       const sale = await call(url, "GET", "/api/sales/1");
