@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type Handlers, json, readJson, userIdSchema } from "../lib/http.ts";
-import { purchaseAnswer, SEED_STATUS } from "../lib/sales/outcome.ts";
+import { purchaseAnswer } from "../lib/sales/outcome.ts";
 
 /** The original platform's `POST /purchase {userId, saleId?}`: sale 1 unless told, 200 on SUCCESS. */
 const body = z.strictObject({
@@ -16,7 +16,7 @@ export const handler: Handlers = {
     const { saleId, quantity } = input;
     const shopper = await ctx.state.identity.shopperOf(ctx, input.userId);
     const outcome = await ctx.state.purchases.purchase(saleId, shopper, quantity);
-    const { status, body: answer } = purchaseAnswer(outcome, SEED_STATUS);
-    return json(answer, status);
+    const answer = purchaseAnswer(outcome, "original");
+    return json(answer.body, answer.status, answer.headers);
   },
 };

@@ -2,6 +2,7 @@ import type { RedisClient, Reply, Script } from "../redis/client.ts";
 import { loadScript } from "../redis/client.ts";
 import { rateKeys, saleKeys } from "./keys.ts";
 import type { PendingOrder } from "../orders/order.ts";
+import { LUA_REPLY } from "../sales/outcome.ts";
 
 /** A buyer's order as Redis keeps it, enough to answer ALREADY_PURCHASED without PostgreSQL. */
 export interface BuyerRecord {
@@ -19,7 +20,7 @@ export function decodeBuyer(value: string): BuyerRecord {
   return { orderId, quantity: Number(quantity), createdAtMs: Number(createdAtMs) };
 }
 
-/** The outcomes of purchase.lua, one per result code of the script's header. */
+/** The outcomes of purchase.lua, one per reply code (LUA_REPLY), named as its outcome is. */
 export type Reservation =
   | { code: "RESERVED"; remaining: number; createdAtMs: number; outboxId: string }
   /** `pending`: that order may not be in PostgreSQL yet (its outbox entry is still there). */
@@ -27,8 +28,8 @@ export type Reservation =
   | { code: "SOLD_OUT"; remaining: number }
   | { code: "NOT_STARTED" }
   | { code: "ENDED" }
-  | { code: "OVER_LIMIT"; limit: number }
-  | { code: "NOT_READY" }
+  | { code: "QUANTITY_OVER_LIMIT"; limit: number }
+  | { code: "SALE_REBUILDING" }
   | { code: "RATE_LIMITED"; retryAfterMs: number };
 
 /** Purchase attempts allowed per window, per sale; 0 turns a limit off. */
@@ -136,26 +137,26 @@ export class Gate {
       ),
     );
     switch (r[0]) {
-      case 1:
+      case LUA_REPLY.RESERVED:
         return {
           code: "RESERVED",
           remaining: Number(r[1]),
           createdAtMs: Number(r[2]),
           outboxId: String(r[3]),
         };
-      case 2:
+      case LUA_REPLY.ALREADY_PURCHASED:
         return { code: "ALREADY_PURCHASED", buyer: decodeBuyer(String(r[1])), pending: r[2] === 1 };
-      case 3:
+      case LUA_REPLY.SOLD_OUT:
         return { code: "SOLD_OUT", remaining: Number(r[1]) };
-      case 4:
+      case LUA_REPLY.NOT_STARTED:
         return { code: "NOT_STARTED" };
-      case 5:
+      case LUA_REPLY.ENDED:
         return { code: "ENDED" };
-      case 6:
-        return { code: "OVER_LIMIT", limit: Number(r[1]) };
-      case 7:
-        return { code: "NOT_READY" };
-      case 8:
+      case LUA_REPLY.QUANTITY_OVER_LIMIT:
+        return { code: "QUANTITY_OVER_LIMIT", limit: Number(r[1]) };
+      case LUA_REPLY.SALE_REBUILDING:
+        return { code: "SALE_REBUILDING" };
+      case LUA_REPLY.RATE_LIMITED:
         return { code: "RATE_LIMITED", retryAfterMs: Math.max(1, Number(r[1])) };
       default:
         throw new Error(`purchase.lua returned unknown code ${JSON.stringify(r)}`);

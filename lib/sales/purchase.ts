@@ -7,19 +7,7 @@ import type { Order } from "../orders/order.ts";
 import type { Reconciler } from "../orders/reconciler.ts";
 import type { OrderWriter } from "../orders/writer.ts";
 import type { SaleCache } from "./cache.ts";
-import type { SaleStatus } from "./sale.ts";
-
-/** Every way a purchase attempt ends; only faults (Redis down) throw. */
-export type PurchaseOutcome =
-  | { result: "SUCCESS"; order: Order; remainingStock: number }
-  | { result: "PENDING"; order: Order; remainingStock: number }
-  | { result: "ALREADY_PURCHASED"; order: Order }
-  | { result: "SOLD_OUT"; remainingStock: number }
-  | { result: "SALE_NOT_ACTIVE"; status: SaleStatus }
-  | { result: "SALE_NOT_FOUND" }
-  | { result: "OVER_LIMIT"; limit: number }
-  | { result: "REBUILDING" }
-  | { result: "RATE_LIMITED"; retryAfterMs: number };
+import { OUTCOMES, type PurchaseOutcome } from "./outcome.ts";
 
 export class PurchaseService {
   /** Sales whose buyers are being read for the sold-out hint: one read per sale at a time. */
@@ -45,16 +33,15 @@ export class PurchaseService {
     return true;
   }
 
-  /** Decides one attempt and counts its outcome, under the code the API answers with. */
+  /** Decides one attempt and counts its outcome under its metric label (lib/sales/outcome.ts). */
   async purchase(saleId: number, shopper: Shopper, quantity: number): Promise<PurchaseOutcome> {
     const started = performance.now();
     const outcome = await this.decide(saleId, shopper.id, quantity, shopper.clientIp);
-    const code = outcome.result === "OVER_LIMIT"
-      ? "QUANTITY_OVER_LIMIT"
-      : outcome.result === "REBUILDING"
-      ? "SALE_REBUILDING"
-      : outcome.result;
-    this.metrics.recordPurchase(saleId, code, performance.now() - started);
+    this.metrics.recordPurchase(
+      saleId,
+      OUTCOMES[outcome.result].metric,
+      performance.now() - started,
+    );
     return outcome;
   }
 
@@ -66,7 +53,9 @@ export class PurchaseService {
   ): Promise<PurchaseOutcome> {
     const sale = this.cache.get(saleId);
     if (!sale) return { result: "SALE_NOT_FOUND" };
-    if (quantity > sale.perUserLimit) return { result: "OVER_LIMIT", limit: sale.perUserLimit };
+    if (quantity > sale.perUserLimit) {
+      return { result: "QUANTITY_OVER_LIMIT", limit: sale.perUserLimit };
+    }
     if (this.cache.isSoldOutFor(saleId, userId)) return { result: "SOLD_OUT", remainingStock: 0 };
 
     const epoch = this.cache.soldOutEpoch(saleId);
@@ -107,11 +96,11 @@ export class PurchaseService {
         return { result: "SALE_NOT_ACTIVE", status: "UPCOMING" };
       case "ENDED":
         return { result: "SALE_NOT_ACTIVE", status: "ENDED" };
-      case "OVER_LIMIT":
-        return { result: "OVER_LIMIT", limit: r.limit };
-      case "NOT_READY":
+      case "QUANTITY_OVER_LIMIT":
+        return { result: "QUANTITY_OVER_LIMIT", limit: r.limit };
+      case "SALE_REBUILDING":
         this.reconciler.ensure(saleId);
-        return { result: "REBUILDING" };
+        return { result: "SALE_REBUILDING" };
       case "RATE_LIMITED":
         return { result: "RATE_LIMITED", retryAfterMs: r.retryAfterMs };
     }
@@ -155,7 +144,7 @@ export class PurchaseService {
     if (settled === "TIMEOUT" || settled === "FAILED") {
       return { result: "PENDING", order, remainingStock: remaining };
     }
-    if (settled.kind === "VOIDED") return { result: "REBUILDING" }; // the sale was reset meanwhile
+    if (settled.kind === "VOIDED") return { result: "VOIDED" }; // the sale was reset meanwhile
     if (settled.kind === "CONFLICT") {
       return { result: "ALREADY_PURCHASED", order: settled.existing };
     }

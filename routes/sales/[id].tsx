@@ -18,7 +18,7 @@ import type { Shopper } from "../../lib/identity.ts";
 import { island } from "../../lib/islands.ts";
 import { orderJson } from "../../lib/orders/order.ts";
 import { renderPage } from "../../lib/page.ts";
-import { API_STATUS, purchaseAnswer } from "../../lib/sales/outcome.ts";
+import { purchaseAnswer } from "../../lib/sales/outcome.ts";
 import { saleJson } from "../../lib/sales/sale.ts";
 
 const quantitySchema = z.coerce.number().int().min(1).max(1000);
@@ -105,16 +105,7 @@ async function answerForm(ctx: RouteContext, sale: SaleData, form: URLSearchPara
     };
   }
   const outcome = await ctx.state.purchases.purchase(sale.id, shopper, quantity.data);
-  let answer: { status: number; body: Parameters<typeof purchaseResult>[1] };
-  try {
-    answer = purchaseAnswer(outcome, API_STATUS);
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    answer = {
-      status: error.status,
-      body: { error: { code: error.code, message: error.message } },
-    };
-  }
+  const answer = purchaseAnswer(outcome, "api");
   return { userId, quantity: quantity.data, result: purchaseResult(answer.status, answer.body) };
 }
 

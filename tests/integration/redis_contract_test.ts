@@ -220,7 +220,7 @@ for (const adapter of ADAPTERS) {
       const gate = await Gate.load(client, p);
       const sale = 7;
       // No state yet: purchases wait for a rebuild; an admin change asks for one.
-      assertEquals(await gate.reserve(sale, "u1", "o1", 1), { code: "NOT_READY" });
+      assertEquals(await gate.reserve(sale, "u1", "o1", 1), { code: "SALE_REBUILDING" });
       assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
       assertEquals(await gate.readStock(sale), null);
 
@@ -255,7 +255,7 @@ for (const adapter of ADAPTERS) {
       const again = await gate.reserve(sale, "shopper-é😀", "order-2", 1);
       assert(again.code === "ALREADY_PURCHASED", JSON.stringify(again));
       assertEquals([again.buyer.orderId, again.buyer.quantity], ["order-1", 2]);
-      assertEquals(await gate.reserve(sale, "u2", "order-3", 3), { code: "OVER_LIMIT", limit: 2 });
+      assertEquals(await gate.reserve(sale, "u2", "order-3", 3), { code: "QUANTITY_OVER_LIMIT", limit: 2 });
       assertEquals(await gate.reserve(sale, "u2", "order-3", 2), {
         code: "SOLD_OUT",
         remaining: 1,

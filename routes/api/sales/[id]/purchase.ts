@@ -7,7 +7,7 @@ import {
   readJson,
   userIdSchema,
 } from "../../../../lib/http.ts";
-import { API_STATUS, purchaseAnswer, soldOutResponse } from "../../../../lib/sales/outcome.ts";
+import { purchaseAnswer, soldOutResponse } from "../../../../lib/sales/outcome.ts";
 
 const body = z.strictObject({
   // Optional only for token-identified shoppers (lib/identity.ts); demo mode requires it.
@@ -24,7 +24,7 @@ export const handler: Handlers = {
     // call (see lib/sales/purchase.ts).
     if (ctx.state.purchases.refusedAsSoldOut(saleId, shopper)) return soldOutResponse();
     const outcome = await ctx.state.purchases.purchase(saleId, shopper, input.quantity);
-    const { status, body: answer } = purchaseAnswer(outcome, API_STATUS);
-    return json(answer, status);
+    const answer = purchaseAnswer(outcome, "api");
+    return json(answer.body, answer.status, answer.headers);
   },
 };
