@@ -255,7 +255,10 @@ for (const adapter of ADAPTERS) {
       const again = await gate.reserve(sale, "shopper-é😀", "order-2", 1);
       assert(again.code === "ALREADY_PURCHASED", JSON.stringify(again));
       assertEquals([again.buyer.orderId, again.buyer.quantity], ["order-1", 2]);
-      assertEquals(await gate.reserve(sale, "u2", "order-3", 3), { code: "QUANTITY_OVER_LIMIT", limit: 2 });
+      assertEquals(await gate.reserve(sale, "u2", "order-3", 3), {
+        code: "QUANTITY_OVER_LIMIT",
+        limit: 2,
+      });
       assertEquals(await gate.reserve(sale, "u2", "order-3", 2), {
         code: "SOLD_OUT",
         remaining: 1,
