@@ -1,13 +1,11 @@
 import { Hono } from "hono";
-import { AdminAudit } from "./lib/admin_audit.ts";
-import { AdminGate } from "./lib/admin_auth.ts";
-import { clientIp, peerAddress } from "./lib/client_ip.ts";
-import { AppError, errorBody, type ErrorCode, originalErrorBody } from "./lib/errors.ts";
-import { security } from "./lib/security.ts";
-import type { Handlers } from "./lib/http.ts";
-import { json } from "./lib/http.ts";
-import type { Platform } from "./lib/platform.ts";
-import { RedisUnavailableError } from "./lib/redis/client.ts";
+import { clientIp, peerAddress } from "./lib/web/client_ip.ts";
+import { AppError, errorBody, type ErrorCode, originalErrorBody } from "./lib/domain/errors.ts";
+import { security } from "./lib/web/security.ts";
+import type { Handlers } from "./lib/web/http.ts";
+import { json } from "./lib/web/http.ts";
+import { type Platform, servicesOf } from "./lib/platform.ts";
+import { RedisUnavailableError } from "./lib/infra/redis/client.ts";
 import { notFoundPage, wantsPage } from "./components/ErrorPage.tsx";
 import * as adminPage from "./routes/admin.tsx";
 import * as adminLogin from "./routes/admin/login.ts";
@@ -109,8 +107,8 @@ function isUnavailable(error: unknown): boolean {
 export function buildApp(platform: Platform): Hono {
   const app = new Hono();
   app.use(security(platform.config.CORS_ORIGINS));
-  const audit = new AdminAudit(platform.sql);
-  const gate = AdminGate.of(platform);
+  const state = servicesOf(platform);
+  const { audit, adminGate: gate } = state;
 
   for (const route of ROUTES) {
     const methods = Object.keys(route.handler);
@@ -123,7 +121,7 @@ export function buildApp(platform: Platform): Hono {
           req,
           url: new URL(req.url),
           params: c.req.param(),
-          state: platform,
+          state,
           clientIp: ip,
         };
         if (!route.admin) return await handle(ctx);

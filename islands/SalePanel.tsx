@@ -7,7 +7,7 @@ import { formatTime, type Status, statusAt } from "./parts/format.ts";
 import { orderResult, purchaseResult, type ResultView } from "./parts/result.ts";
 import { StatusBadge } from "./parts/StatusBadge.tsx";
 import { StockBar } from "./parts/StockBar.tsx";
-import { USER_ID_MAX_LENGTH } from "../lib/sales/user_id.ts";
+import { USER_ID_MAX_LENGTH } from "../lib/domain/user_id.ts";
 
 export interface SalePanelProps {
   sale: SaleData;

@@ -1,8 +1,9 @@
-import type { RedisClient, Reply, Script } from "../redis/client.ts";
-import { loadScript } from "../redis/client.ts";
+import type { RedisClient, Reply, Script } from "../infra/redis/client.ts";
+import { loadScript } from "../infra/redis/client.ts";
 import { rateKeys, saleKeys } from "./keys.ts";
-import type { PendingOrder } from "../orders/order.ts";
-import { LUA_REPLY } from "../sales/outcome.ts";
+import type { PendingOrder } from "../domain/order.ts";
+import { LUA_REPLY } from "../domain/outcome.ts";
+import type { SaleSettings } from "../domain/sale.ts";
 
 /** A buyer's order as Redis keeps it, enough to answer ALREADY_PURCHASED without PostgreSQL. */
 export interface BuyerRecord {
@@ -40,13 +41,6 @@ export interface RateLimits {
 }
 
 const NO_LIMITS: RateLimits = { windowMs: 1000, perShopper: 0, perClient: 0 };
-
-export interface SaleSettings {
-  totalStock: number;
-  perUserLimit: number;
-  startMs: number;
-  endMs: number;
-}
 
 export type ConfigureResult =
   | { code: "APPLIED"; remaining: number }
@@ -161,6 +155,11 @@ export class Gate {
       default:
         throw new Error(`purchase.lua returned unknown code ${JSON.stringify(r)}`);
     }
+  }
+
+  /** How many shoppers hold an order in the sale (its buyers hash). */
+  async countBuyers(saleId: number): Promise<number> {
+    return await this.redis.hlen(this.keys(saleId).buyers);
   }
 
   /** Undoes a reservation whose order PostgreSQL proved cannot exist. True if stock went back. */

@@ -1,5 +1,5 @@
 import type { BuyerRecord, Gate } from "../gate/gate.ts";
-import type { PendingOrder, Settled } from "./order.ts";
+import type { PendingOrder, Settled } from "../domain/order.ts";
 import type { OrderRepository } from "./repository.ts";
 
 /**

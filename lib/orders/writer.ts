@@ -1,5 +1,5 @@
-import { BUCKETS_ROWS, Histogram } from "../metrics.ts";
-import type { PendingOrder, Settled } from "./order.ts";
+import { BUCKETS_ROWS, Histogram } from "../infra/metrics.ts";
+import type { PendingOrder, Settled } from "../domain/order.ts";
 import type { Settle } from "./settle.ts";
 
 export interface WriterOptions {

@@ -1,10 +1,10 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../domain/errors.ts";
 import type { Gate } from "../gate/gate.ts";
-import { type Drift, HeldElsewhere, type Reconciler } from "../orders/reconciler.ts";
+import { type Drift, HeldElsewhere, type Reconciler } from "../recovery/reconciler.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
 import type { NewSale, SaleChanges, SaleRepository } from "./repository.ts";
-import { type Sale, settingsOf } from "./sale.ts";
+import { type Sale, settingsOf } from "../domain/sale.ts";
 
 /** The shop admin's use cases: each keeps PostgreSQL, Redis and every process's cache in step. */
 export class SaleAdmin {

@@ -1,6 +1,6 @@
 import type { Gate } from "../gate/gate.ts";
 import type { SaleCache } from "./cache.ts";
-import { saleStatus } from "./sale.ts";
+import { saleStatus } from "../domain/sale.ts";
 
 export interface LiveUpdate {
   saleId: number;

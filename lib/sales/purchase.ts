@@ -1,13 +1,13 @@
 import { uuidv7 } from "uuidv7";
-import { withDeadline } from "../deadline.ts";
-import type { Metrics } from "../metrics.ts";
+import { withDeadline } from "../domain/deadline.ts";
+import type { Metrics } from "../infra/metrics.ts";
 import type { Gate } from "../gate/gate.ts";
-import type { Shopper } from "../identity.ts";
-import type { Order } from "../orders/order.ts";
-import type { Reconciler } from "../orders/reconciler.ts";
+import type { Shopper } from "../identity/identity.ts";
+import type { Order } from "../domain/order.ts";
+import type { Reconciler } from "../recovery/reconciler.ts";
 import type { OrderWriter } from "../orders/writer.ts";
 import type { SaleCache } from "./cache.ts";
-import { OUTCOMES, type PurchaseOutcome } from "./outcome.ts";
+import { OUTCOMES, type PurchaseOutcome } from "../domain/outcome.ts";
 
 export class PurchaseService {
   /** Sales whose buyers are being read for the sold-out hint: one read per sale at a time. */
@@ -33,7 +33,7 @@ export class PurchaseService {
     return true;
   }
 
-  /** Decides one attempt and counts its outcome under its metric label (lib/sales/outcome.ts). */
+  /** Decides one attempt and counts its outcome under its metric label (lib/domain/outcome.ts). */
   async purchase(saleId: number, shopper: Shopper, quantity: number): Promise<PurchaseOutcome> {
     const started = performance.now();
     const outcome = await this.decide(saleId, shopper.id, quantity, shopper.clientIp);

@@ -1,5 +1,5 @@
-import { type Handlers, json } from "../../lib/http.ts";
-import { seedSaleId } from "../_seed.ts";
+import { type Handlers, json } from "../../lib/web/http.ts";
+import { seedSaleId } from "../../lib/web/compat.ts";
 
 /** `POST /sale/recovery` and `POST /sale/init-stock`: rebuild Redis from PostgreSQL. */
 export const handler: Handlers = {

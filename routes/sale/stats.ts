@@ -1,9 +1,8 @@
-import { saleKeys } from "../../lib/gate/keys.ts";
-import { type Handlers, json } from "../../lib/http.ts";
-import { Metrics } from "../../lib/metrics.ts";
+import { type Handlers, json } from "../../lib/web/http.ts";
+import { Metrics } from "../../lib/infra/metrics.ts";
 import type { SaleAdmin } from "../../lib/sales/admin.ts";
-import { saleJson } from "../../lib/sales/sale.ts";
-import { seedSaleId } from "../_seed.ts";
+import { saleJson } from "../../lib/domain/sale.ts";
+import { seedSaleId } from "../../lib/web/compat.ts";
 
 /**
  * Public and polled, so it reads Redis only: successes are the sale's buyers (orders committed or
@@ -12,13 +11,13 @@ import { seedSaleId } from "../_seed.ts";
 export const handler: Handlers = {
   async GET(ctx) {
     const id = seedSaleId(ctx);
-    const { cache, gate, redis, metrics, config } = ctx.state;
+    const { catalog, metrics } = ctx.state;
     const [remaining, buyers, totals] = await Promise.all([
-      gate.readStock(id),
-      redis.hlen(saleKeys(config.REDIS_KEY_PREFIX, id).buyers),
+      catalog.remaining(id),
+      catalog.buyerCount(id),
       metrics.totals(),
     ]);
-    const cached = cache.get(id);
+    const cached = catalog.cached(id);
     // Without its Redis state (lost, being rebuilt) only PostgreSQL knows: rare, and brief.
     const s = remaining === null || !cached ? await fromPostgres(ctx.state.admin, id) : {
       sale: cached,

@@ -6,20 +6,15 @@ import type { SaleData } from "../../islands/parts/api.ts";
 import { formatTime, numberFormat } from "../../islands/parts/format.ts";
 import { orderResult, purchaseResult, type ResultView } from "../../islands/parts/result.ts";
 import SalePanel from "../../islands/SalePanel.tsx";
-import { AppError } from "../../lib/errors.ts";
-import {
-  type Handlers,
-  idParam,
-  readForm,
-  type RouteContext,
-  userIdSchema,
-} from "../../lib/http.ts";
-import type { Shopper } from "../../lib/identity.ts";
-import { island } from "../../lib/islands.ts";
-import { orderJson } from "../../lib/orders/order.ts";
-import { renderPage } from "../../lib/page.ts";
-import { purchaseAnswer } from "../../lib/sales/outcome.ts";
-import { saleJson } from "../../lib/sales/sale.ts";
+import { AppError } from "../../lib/domain/errors.ts";
+import { type Handlers, idParam, readForm, type RouteContext } from "../../lib/web/http.ts";
+import { userIdSchema } from "../../lib/domain/input.ts";
+import type { Shopper } from "../../lib/identity/identity.ts";
+import { island } from "../../lib/web/islands.ts";
+import { orderJson } from "../../lib/domain/order.ts";
+import { renderPage } from "../../lib/web/page.ts";
+import { purchaseAnswer } from "../../lib/domain/outcome.ts";
+import { saleJson } from "../../lib/domain/sale.ts";
 
 const quantitySchema = z.coerce.number().int().min(1).max(1000);
 

@@ -1,13 +1,13 @@
 import { Redis } from "ioredis";
-import { connectDb, type Sql } from "../../lib/db.ts";
+import { connectDb, type Sql } from "../../lib/infra/db.ts";
 import { Gate } from "../../lib/gate/gate.ts";
 import { saleKeys } from "../../lib/gate/keys.ts";
-import { Reconciler } from "../../lib/orders/reconciler.ts";
+import { Reconciler } from "../../lib/recovery/reconciler.ts";
 import { OrderRepository } from "../../lib/orders/repository.ts";
 import { makeSettle } from "../../lib/orders/settle.ts";
 import { OutboxSweeper } from "../../lib/orders/sweeper.ts";
-import type { RedisClient } from "../../lib/redis/client.ts";
-import { connectTcp } from "../../lib/redis/tcp.ts";
+import type { RedisClient } from "../../lib/infra/redis/client.ts";
+import { connectTcp } from "../../lib/infra/redis/tcp.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { adminAction, countBy, createSale, pool, purchase } from "../helpers/client.ts";

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "./assert.ts";
 import type { Attempt } from "./client.ts";
-import type { Sql } from "../../lib/db.ts";
+import type { Sql } from "../../lib/infra/db.ts";
 import { breaches, NO_BREACHES, settle, verdict } from "./invariants.ts";
 
 /** How many times each fault runs: `FAULT_PROFILE=long` (deno task faults --long) runs each 20×. */

@@ -3,15 +3,16 @@
  * (@upstash/redis) through the REST bridge. Every call the platform makes, the scripts' result codes
  * through the Gate, values that must survive byte for byte, and errors.
  */
-import { Gate, type SaleSettings } from "../../lib/gate/gate.ts";
+import type { SaleSettings } from "../../lib/domain/sale.ts";
+import { Gate } from "../../lib/gate/gate.ts";
 import {
   type RedisClient,
   RedisUnavailableError,
   type Script,
   sha1Hex,
-} from "../../lib/redis/client.ts";
-import { connectRest } from "../../lib/redis/rest.ts";
-import { connectTcp } from "../../lib/redis/tcp.ts";
+} from "../../lib/infra/redis/client.ts";
+import { connectRest } from "../../lib/infra/redis/rest.ts";
+import { connectTcp } from "../../lib/infra/redis/tcp.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { deleteKeys } from "../helpers/app.ts";
 import { BRIDGE_TOKEN, startBridge } from "../helpers/bridge.ts";

@@ -1,11 +1,11 @@
-import { errorBody, ERRORS, originalErrorBody } from "../../lib/errors.ts";
-import type { Order } from "../../lib/orders/order.ts";
+import { errorBody, ERRORS, originalErrorBody } from "../../lib/domain/errors.ts";
+import type { Order } from "../../lib/domain/order.ts";
 import {
   LUA_REPLY,
   OUTCOMES,
   purchaseAnswer,
   type PurchaseOutcome,
-} from "../../lib/sales/outcome.ts";
+} from "../../lib/domain/outcome.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 
 const order: Order = {

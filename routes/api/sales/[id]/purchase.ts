@@ -1,16 +1,10 @@
 import { z } from "zod";
-import {
-  type Handlers,
-  idParam,
-  json,
-  parseParams,
-  readJson,
-  userIdSchema,
-} from "../../../../lib/http.ts";
-import { purchaseAnswer, soldOutResponse } from "../../../../lib/sales/outcome.ts";
+import { type Handlers, idParam, json, parseParams, readJson } from "../../../../lib/web/http.ts";
+import { userIdSchema } from "../../../../lib/domain/input.ts";
+import { purchaseAnswer, soldOutResponse } from "../../../../lib/domain/outcome.ts";
 
 const body = z.strictObject({
-  // Optional only for token-identified shoppers (lib/identity.ts); demo mode requires it.
+  // Optional only for token-identified shoppers (lib/identity/identity.ts); demo mode requires it.
   userId: userIdSchema.optional(),
   quantity: z.number().int().min(1).max(1000).default(1),
 });

@@ -1,5 +1,3 @@
-import type { SaleSettings } from "../gate/gate.ts";
-
 export interface Sale {
   id: number;
   name: string;
@@ -9,6 +7,13 @@ export interface Sale {
   startTime: Date;
   endTime: Date;
   updatedAt: Date;
+}
+
+export interface SaleSettings {
+  totalStock: number;
+  perUserLimit: number;
+  startMs: number;
+  endMs: number;
 }
 
 export type SaleStatus = "UPCOMING" | "ACTIVE" | "ENDED";

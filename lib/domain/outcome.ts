@@ -1,5 +1,5 @@
-import { errorBody, type ErrorCode, ERRORS, originalErrorBody } from "../errors.ts";
-import { type Order, orderJson } from "../orders/order.ts";
+import { errorBody, type ErrorCode, ERRORS, originalErrorBody } from "./errors.ts";
+import { type Order, orderJson } from "./order.ts";
 import type { SaleStatus } from "./sale.ts";
 
 /** purchase.lua's reply codes (the first element of its reply; its header says what follows). */
@@ -41,7 +41,7 @@ interface Row<R extends PurchaseResult> {
   /** The `result` label of flashsale_purchases_total. */
   metric: PurchaseResult;
   /**
-   * Answered with only the standard error object of this code (lib/errors.ts), as every fault of
+   * Answered with only the standard error object of this code (lib/domain/errors.ts), as every fault of
    * the request or of the moment is, with Retry-After when the client may retry.
    */
   error?: ErrorCode;

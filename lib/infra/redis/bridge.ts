@@ -25,7 +25,7 @@ type Command = [string, ...string[]];
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * The commands the platform sends (lib/redis/rest.ts: PING, GET, DEL, the stream commands of the
+ * The commands the platform sends (lib/infra/redis/rest.ts: PING, GET, DEL, the stream commands of the
  * outbox and the change feed, and its scripts by EVALSHA then EVAL), and what @upstash/redis sends
  * to run scripts. Least privilege: with the bridge's token nothing else reaches Redis, neither
  * FLUSHALL, CONFIG, KEYS, SHUTDOWN, DEBUG nor commands that would change the state of the one

@@ -1,6 +1,6 @@
 /**
  * The one small interface the platform reaches Redis through (DESIGN §3). Two adapters implement
- * it: TCP (`tcp.ts`) for self-hosted speed and REST for the edge. Everything above `lib/redis/`
+ * it: TCP (`tcp.ts`) for self-hosted speed and REST for the edge. Everything above `lib/infra/redis/`
  * depends on this file only.
  */
 

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 
 /**
- * What every answer carries. Pages set their own policy (lib/page.ts: our scripts and styles,
+ * What every answer carries. Pages set their own policy (lib/web/page.ts: our scripts and styles,
  * the event stream on 'self'); everything else (JSON, SSE, metrics, static files) is data that
  * must never run or be framed, so it gets the strictest one.
  */

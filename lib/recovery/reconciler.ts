@@ -1,8 +1,8 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../domain/errors.ts";
 import type { BuyerRecord, Gate, HoldSnapshot } from "../gate/gate.ts";
-import { settingsOf } from "../sales/sale.ts";
-import type { FencedCount, OrderRepository } from "./repository.ts";
-import type { OutboxSweeper } from "./sweeper.ts";
+import { settingsOf } from "../domain/sale.ts";
+import type { FencedCount, OrderRepository } from "../orders/repository.ts";
+import type { OutboxSweeper } from "../orders/sweeper.ts";
 
 const CHUNK = 1000;
 

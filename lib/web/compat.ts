@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { AppError } from "../lib/errors.ts";
-import { parseParams, type RouteContext } from "../lib/http.ts";
+import { AppError } from "../domain/errors.ts";
+import { parseParams, type RouteContext } from "./http.ts";
 
 /** The original platform's routes take `?saleId=` and default to sale 1. */
 export function seedSaleId(ctx: RouteContext): number {
   const raw = ctx.url.searchParams.get("saleId");
   if (raw === null) return 1;
   const id = parseParams(z.string().regex(/^[1-9][0-9]{0,14}$/).transform(Number), raw);
-  if (!ctx.state.cache.get(id)) throw new AppError("SALE_NOT_FOUND");
+  if (!ctx.state.catalog.cached(id)) throw new AppError("SALE_NOT_FOUND");
   return id;
 }

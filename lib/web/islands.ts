@@ -1,5 +1,5 @@
 import { type ComponentType, h, type VNode } from "preact";
-import type { AssetManifest } from "./build.ts";
+import type { AssetManifest } from "../build.ts";
 
 /**
  * The server side of hydration. A page renders an island like any component, through `island()`,
@@ -41,7 +41,7 @@ export function withIslands<T>(render: () => T): { result: T; islands: string[] 
   }
 }
 
-const MANIFEST_URL = new URL("../static/build/manifest.json", import.meta.url);
+const MANIFEST_URL = new URL("../../static/build/manifest.json", import.meta.url);
 let manifest: Promise<AssetManifest> | undefined;
 
 /** The build's manifest, read once per process. */

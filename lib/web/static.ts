@@ -1,6 +1,6 @@
-import { AppError } from "./errors.ts";
+import { AppError } from "../domain/errors.ts";
 
-const STATIC_DIR = new URL("../static/", import.meta.url);
+const STATIC_DIR = new URL("../../static/", import.meta.url);
 
 const TYPES: Record<string, string> = {
   js: "text/javascript; charset=utf-8",

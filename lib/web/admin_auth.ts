@@ -1,8 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { AdminAudit, type SignInActor } from "./admin_audit.ts";
-import type { Config } from "./config.ts";
-import type { Sql } from "./db.ts";
-import { AppError } from "./errors.ts";
+import type { Config } from "../infra/config.ts";
+import type { Sql } from "../infra/db.ts";
+import { AppError } from "../domain/errors.ts";
 
 const encoder = new TextEncoder();
 

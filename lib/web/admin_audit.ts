@@ -1,5 +1,5 @@
-import type { Sql } from "./db.ts";
-import { loadQueries } from "./sql.ts";
+import type { Sql } from "../infra/db.ts";
+import { loadQueries } from "../infra/sql.ts";
 
 const Q = await loadQueries(new URL("./admin_audit.sql", import.meta.url), ["record"] as const);
 

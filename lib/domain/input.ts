@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { USER_ID_MAX_LENGTH } from "./user_id.ts";
 
 /** What an admin may send to create or change a sale (DESIGN §5), shared by the API and pages. */
 const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s)).refine(
@@ -34,3 +35,9 @@ export const saleTimesInput = z.strictObject({
   message: "must be after startTime",
   path: ["endTime"],
 });
+
+/** A shopper id: visible text, no control characters, not only blanks. */
+export const userIdSchema = z.string().min(1).max(USER_ID_MAX_LENGTH).regex(
+  /^[^\p{Cc}\p{Cs}]+$/u,
+  "must not contain control characters",
+).regex(/\S/, "must not be blank");

@@ -1,15 +1,14 @@
 import { z } from "zod";
-import { AppError } from "./errors.ts";
-import type { Platform } from "./platform.ts";
-import { USER_ID_MAX_LENGTH } from "./sales/user_id.ts";
+import { AppError } from "../domain/errors.ts";
+import type { Services } from "./services.ts";
 
 /** What a route handler receives: Fresh's handler context shape, on Hono. */
 export interface RouteContext {
   req: Request;
   url: URL;
   params: Record<string, string>;
-  state: Platform;
-  /** The client's address (lib/client_ip.ts): the TCP peer, or X-Forwarded-For when trusted. */
+  state: Services;
+  /** The client's address (lib/web/client_ip.ts): the TCP peer, or X-Forwarded-For when trusted. */
   clientIp: string;
 }
 
@@ -108,9 +107,3 @@ export function parseParams<T extends z.ZodType>(schema: T, value: unknown): z.i
 /** A sale or other numeric id in a path: a positive integer, nothing else. */
 export const idParam = z.string().regex(/^[1-9][0-9]{0,14}$/, "must be a positive integer")
   .transform(Number);
-
-/** A shopper id: visible text, no control characters, not only blanks. */
-export const userIdSchema = z.string().min(1).max(USER_ID_MAX_LENGTH).regex(
-  /^[^\p{Cc}\p{Cs}]+$/u,
-  "must not contain control characters",
-).regex(/\S/, "must not be blank");

@@ -1,4 +1,3 @@
-import { metricsKeys } from "./gate/keys.ts";
 import { loadScript, type RedisClient, type Script } from "./redis/client.ts";
 
 /**
@@ -65,6 +64,16 @@ export interface Totals {
   /** Gauge -> sum over the processes that reported in the last GONE_MS. */
   gauges: Map<string, number>;
   processes: number;
+}
+
+/**
+ * The deployment's metrics, shared by its processes: counter totals (series -> value), each
+ * process's gauges (process -> JSON) and when each process last reported (process -> Redis ms).
+ * One hash tag, so the flush script touches one Redis Cluster slot.
+ */
+export function metricsKeys(prefix: string): { counters: string; gauges: string; seen: string } {
+  const base = `${prefix}:{metrics}`;
+  return { counters: `${base}:counters`, gauges: `${base}:gauges`, seen: `${base}:seen` };
 }
 
 const PURCHASES = "flashsale_purchases_total";

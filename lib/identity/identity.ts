@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from "jose";
-import type { Config } from "./config.ts";
-import { AppError } from "./errors.ts";
-import { type RouteContext, userIdSchema } from "./http.ts";
+import type { Config } from "../infra/config.ts";
+import { AppError } from "../domain/errors.ts";
+import { userIdSchema } from "../domain/input.ts";
 
 let vouch: (id: string, clientIp: string) => Shopper;
 
@@ -59,7 +59,7 @@ export class ShopperIdentity {
 
   /** The shopper a request acts for; `claimed` is the userId it names, if any. */
   async shopperOf(
-    ctx: Pick<RouteContext, "req" | "clientIp">,
+    ctx: { req: Request; clientIp: string },
     claimed: string | undefined,
   ): Promise<Shopper> {
     if (!this.key) {
