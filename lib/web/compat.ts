@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../domain/errors.ts";
-import { parseParams, type RouteContext } from "./http.ts";
+import { type Handlers, json, parseParams, type RouteContext } from "./http.ts";
 
 /** The original platform's routes take `?saleId=` and default to sale 1. */
 export function seedSaleId(ctx: RouteContext): number {
@@ -10,3 +10,10 @@ export function seedSaleId(ctx: RouteContext): number {
   if (!ctx.state.catalog.cached(id)) throw new AppError("SALE_NOT_FOUND");
   return id;
 }
+
+/** `POST /sale/recovery` and `POST /sale/init-stock`: rebuild Redis from PostgreSQL. */
+export const reconcileHandler: Handlers = {
+  async POST(ctx) {
+    return json({ drift: await ctx.state.admin.reconcile(seedSaleId(ctx)) });
+  },
+};

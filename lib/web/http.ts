@@ -15,6 +15,27 @@ export interface RouteContext {
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type Handlers = Partial<Record<Method, (ctx: RouteContext) => Response | Promise<Response>>>;
 
+/** A `_middleware.ts` handler (Fresh's shape): runs around every route of its folder and below. */
+export type Middleware = (ctx: RouteContext, next: () => Promise<Response>) => Promise<Response>;
+
+/**
+ * What a `_middleware.ts` file exports: its handler, and `errors = "original"` for the folder of
+ * the original platform's routes, whose error answers also carry `result` and `message`.
+ */
+export interface MiddlewareModule {
+  handler?: Middleware;
+  errors?: "original";
+}
+
+/** One entry of the generated route manifest (routes.gen.ts). */
+export interface RouteEntry {
+  /** Hono's syntax: `:param`, and `:name{.+}` for a `[...name]` file. */
+  path: string;
+  module: { handler: Handlers };
+  /** The `_middleware.ts` files of the route's folder and its parents, outermost first. */
+  middlewares: MiddlewareModule[];
+}
+
 export function json(data: unknown, status = 200, headers: HeadersInit = {}): Response {
   return new Response(JSON.stringify(data), {
     status,

@@ -1,7 +1,7 @@
-import { AppError } from "../../lib/domain/errors.ts";
-import { type Handlers, json } from "../../lib/web/http.ts";
-import { saleStatus } from "../../lib/domain/sale.ts";
-import { seedSaleId } from "../../lib/web/compat.ts";
+import { AppError } from "../../../lib/domain/errors.ts";
+import { type Handlers, json } from "../../../lib/web/http.ts";
+import { saleStatus } from "../../../lib/domain/sale.ts";
+import { seedSaleId } from "../../../lib/web/compat.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {

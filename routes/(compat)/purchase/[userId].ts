@@ -1,7 +1,7 @@
-import { type Handlers, json, parseParams } from "../../lib/web/http.ts";
-import { userIdSchema } from "../../lib/domain/input.ts";
-import { orderJson } from "../../lib/domain/order.ts";
-import { seedSaleId } from "../../lib/web/compat.ts";
+import { type Handlers, json, parseParams } from "../../../lib/web/http.ts";
+import { userIdSchema } from "../../../lib/domain/input.ts";
+import { orderJson } from "../../../lib/domain/order.ts";
+import { seedSaleId } from "../../../lib/web/compat.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {

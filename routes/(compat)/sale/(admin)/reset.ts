@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { type Handlers, json, readJson } from "../../lib/web/http.ts";
-import { seedSaleId } from "../../lib/web/compat.ts";
+import { type Handlers, json, readJson } from "../../../../lib/web/http.ts";
+import { seedSaleId } from "../../../../lib/web/compat.ts";
 
 /** `POST /sale/reset {stock}`: sets the stock and clears the sale's orders, as the seed did. */
 const body = z.strictObject({ stock: z.number().int().min(0).max(10_000_000) });

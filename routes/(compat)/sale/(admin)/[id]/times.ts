@@ -1,6 +1,12 @@
-import { type Handlers, idParam, json, parseParams, readJson } from "../../../lib/web/http.ts";
-import { saleTimesInput } from "../../../lib/domain/input.ts";
-import { saleJson } from "../../../lib/domain/sale.ts";
+import {
+  type Handlers,
+  idParam,
+  json,
+  parseParams,
+  readJson,
+} from "../../../../../lib/web/http.ts";
+import { saleTimesInput } from "../../../../../lib/domain/input.ts";
+import { saleJson } from "../../../../../lib/domain/sale.ts";
 
 export const handler: Handlers = {
   async PUT(ctx) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { type Handlers, json, readJson } from "../lib/web/http.ts";
-import { userIdSchema } from "../lib/domain/input.ts";
-import { purchaseAnswer } from "../lib/domain/outcome.ts";
+import { type Handlers, json, readJson } from "../../lib/web/http.ts";
+import { userIdSchema } from "../../lib/domain/input.ts";
+import { purchaseAnswer } from "../../lib/domain/outcome.ts";
 
 /** The original platform's `POST /purchase {userId, saleId?}`: sale 1 unless told, 200 on SUCCESS. */
 const body = z.strictObject({

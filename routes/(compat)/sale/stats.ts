@@ -1,8 +1,8 @@
-import { type Handlers, json } from "../../lib/web/http.ts";
-import { Metrics } from "../../lib/infra/metrics.ts";
-import type { SaleAdmin } from "../../lib/sales/admin.ts";
-import { saleJson } from "../../lib/domain/sale.ts";
-import { seedSaleId } from "../../lib/web/compat.ts";
+import { type Handlers, json } from "../../../lib/web/http.ts";
+import { Metrics } from "../../../lib/infra/metrics.ts";
+import type { SaleAdmin } from "../../../lib/sales/admin.ts";
+import { saleJson } from "../../../lib/domain/sale.ts";
+import { seedSaleId } from "../../../lib/web/compat.ts";
 
 /**
  * Public and polled, so it reads Redis only: successes are the sale's buyers (orders committed or
