@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { requestJson, type SaleData } from "./parts/api.ts";
 import { formatTime, numberFormat, statusAt } from "./parts/format.ts";
 import { StatusBadge } from "./parts/StatusBadge.tsx";
-import type { Drift } from "../lib/recovery/reconciler.ts";
+import type { Drift } from "../lib/domain/drift.ts";
 
 export interface AdminConsoleProps {
   sales: SaleData[];

@@ -8,7 +8,7 @@ export interface Order {
 }
 
 /** A reservation the gate accepted, on its way to PostgreSQL. */
-export interface PendingOrder {
+export interface ReservedOrder {
   id: string;
   saleId: number;
   userId: string;
@@ -18,7 +18,7 @@ export interface PendingOrder {
   outboxId: string;
 }
 
-/** What PostgreSQL says of a pending order once a write has settled it. */
+/** What PostgreSQL says of a reserved order once a write has settled it. */
 export type Settled =
   | { kind: "COMMITTED"; order: Order }
   | { kind: "CONFLICT"; existing: Order }
@@ -45,7 +45,7 @@ export function orderFromRow(r: OrderRow): Order {
   };
 }
 
-export function confirmedOrder(p: PendingOrder): Order {
+export function confirmedOrder(p: ReservedOrder): Order {
   return {
     id: p.id,
     saleId: p.saleId,

@@ -58,7 +58,29 @@ export function saleFromRow(r: SaleRow): Sale {
 }
 
 /** The sale as the API shows it (DESIGN §5). */
-export function saleJson(sale: Sale, remainingStock: number, nowMs: number) {
+/** A sale as the JSON API answers it, and as the islands read it (one type for both). */
+export interface SaleData {
+  id: number;
+  name: string;
+  description: string;
+  status: SaleStatus;
+  totalStock: number;
+  remainingStock: number;
+  perUserLimit: number;
+  startTime: string;
+  endTime: string;
+  serverTime: string;
+}
+
+/** One message of a sale's live feed (GET /api/sales/:id/events), read by the sale page's island. */
+export interface LiveUpdate {
+  saleId: number;
+  remainingStock: number;
+  status: SaleStatus;
+  serverTime: string;
+}
+
+export function saleJson(sale: Sale, remainingStock: number, nowMs: number): SaleData {
   return {
     id: sale.id,
     name: sale.name,

@@ -1,7 +1,7 @@
 import type { RedisClient, Reply, Script } from "../infra/redis/client.ts";
 import { loadScript } from "../infra/redis/client.ts";
 import { rateKeys, saleKeys } from "./keys.ts";
-import type { PendingOrder } from "../domain/order.ts";
+import type { ReservedOrder } from "../domain/order.ts";
 import { LUA_REPLY } from "../domain/outcome.ts";
 import type { SaleSettings } from "../domain/sale.ts";
 
@@ -44,7 +44,7 @@ const NO_LIMITS: RateLimits = { windowMs: 1000, perShopper: 0, perClient: 0 };
 
 export type ConfigureResult =
   | { code: "APPLIED"; remaining: number }
-  | { code: "NO_STATE" }
+  | { code: "SALE_REBUILDING" }
   | { code: "BELOW_RESERVED"; reserved: number };
 
 export interface HoldSnapshot {
@@ -231,7 +231,7 @@ export class Gate {
     );
     if (r[0] === 1) return { code: "APPLIED", remaining: Number(r[1]) };
     if (r[0] === -1) return { code: "BELOW_RESERVED", reserved: Number(r[1]) };
-    return { code: "NO_STATE" };
+    return { code: "SALE_REBUILDING" };
   }
 
   /** Stops purchases of a sale for a rebuild; null when another rebuild holds its lease. */
@@ -306,7 +306,7 @@ export class Gate {
   }
 
   /** Outbox entries up to `end` (a stream id, or a bare epoch ms), oldest first. */
-  async readOutbox(saleId: number, end: string, count: number): Promise<PendingOrder[]> {
+  async readOutbox(saleId: number, end: string, count: number): Promise<ReservedOrder[]> {
     const entries = await this.redis.xrange(this.keys(saleId).outbox, "-", end, count);
     return entries.map((e) => ({
       id: e.fields.o ?? "",

@@ -7,7 +7,7 @@ import {
   type Order,
   orderFromRow,
   type OrderRow,
-  type PendingOrder,
+  type ReservedOrder,
   type Settled,
 } from "../domain/order.ts";
 
@@ -47,7 +47,7 @@ export class OrderRepository {
    * Inserts a batch idempotently (one multi-row INSERT … ON CONFLICT DO NOTHING) and says, for each
    * pending order, whether PostgreSQL now holds it or holds another order of that shopper.
    */
-  async insert(batch: PendingOrder[]): Promise<Settled[]> {
+  async insert(batch: ReservedOrder[]): Promise<Settled[]> {
     if (batch.length === 0) return [];
     const rows = await this.sql.unsafe<BatchRow[]>(Q.insertBatch, [
       batch.map((p) => p.id),

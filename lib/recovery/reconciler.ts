@@ -1,3 +1,4 @@
+import type { Drift } from "../domain/drift.ts";
 import { AppError } from "../domain/errors.ts";
 import type { BuyerRecord, Gate, HoldSnapshot } from "../gate/gate.ts";
 import { settingsOf } from "../domain/sale.ts";
@@ -6,24 +7,11 @@ import type { OutboxSweeper } from "../orders/sweeper.ts";
 
 const CHUNK = 1000;
 
-/** What a rebuild found in Redis and what it set, for the admin and the logs. */
-export interface Drift {
-  saleId: number;
-  keysMissing: boolean;
-  outboxDrained: number;
-  stockBefore: number | null;
-  stockAfter: number;
-  buyersBefore: number;
-  buyersAfter: number;
-  sold: number;
-  repaired: boolean;
-}
-
 /**
  * Another process holds the sale's rebuild lease. It reads the sale from PostgreSQL after any
  * change marked in Redis (configure.lua), so a settings change need not wait for it.
  */
-export class HeldElsewhere extends AppError {
+export class RebuildingElsewhere extends AppError {
   constructor(saleId: number) {
     super("SALE_REBUILDING", `Sale ${saleId} is being rebuilt by another process.`);
   }
@@ -119,7 +107,7 @@ export class Reconciler {
 
   private async holdAndRun(saleId: number, kind: Kind): Promise<Drift> {
     const snapshot = await this.gate.hold(saleId, this.leaseMs);
-    if (!snapshot) throw new HeldElsewhere(saleId);
+    if (!snapshot) throw new RebuildingElsewhere(saleId);
     const renewal = setInterval(() => {
       // A lapse is caught where it matters: PostgreSQL refuses this rebuild's token then.
       this.gate.renew(saleId, snapshot.token, this.leaseMs).catch(() => {});

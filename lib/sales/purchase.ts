@@ -3,7 +3,7 @@ import { withDeadline } from "../domain/deadline.ts";
 import type { Metrics } from "../infra/metrics.ts";
 import type { Gate } from "../gate/gate.ts";
 import type { Shopper } from "../identity/identity.ts";
-import type { Order } from "../domain/order.ts";
+import type { Order, ReservedOrder } from "../domain/order.ts";
 import type { Reconciler } from "../recovery/reconciler.ts";
 import type { OrderWriter } from "../orders/writer.ts";
 import type { SaleCache } from "./cache.ts";
@@ -126,20 +126,20 @@ export class PurchaseService {
   }
 
   private async commit(
-    pending: Parameters<OrderWriter["write"]>[0],
+    reserved: ReservedOrder,
     remaining: number,
   ): Promise<PurchaseOutcome> {
     const order: Order = {
-      id: pending.id,
-      saleId: pending.saleId,
-      userId: pending.userId,
-      quantity: pending.quantity,
+      id: reserved.id,
+      saleId: reserved.saleId,
+      userId: reserved.userId,
+      quantity: reserved.quantity,
       status: "pending",
-      createdAt: new Date(pending.createdAtMs),
+      createdAt: new Date(reserved.createdAtMs),
     };
     // A write that fails or outlasts the deadline leaves the reservation in the outbox, where the
     // sweeper commits it later: the shopper is told "pending", never "sold out".
-    const written = this.writer.write(pending).catch(() => "FAILED" as const);
+    const written = this.writer.write(reserved).catch(() => "FAILED" as const);
     const settled = await withDeadline(written, this.commitTimeoutMs);
     if (settled === "TIMEOUT" || settled === "FAILED") {
       return { result: "PENDING", order, remainingStock: remaining };

@@ -59,7 +59,7 @@ export async function readState(
 }
 
 /** Waits until the outbox is empty and Redis agrees with PostgreSQL, or the time is up. */
-export async function settle(
+export async function waitUntilQuiet(
   sql: Sql,
   redisUrl: string,
   prefix: string,

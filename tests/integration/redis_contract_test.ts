@@ -222,7 +222,7 @@ for (const adapter of ADAPTERS) {
       const sale = 7;
       // No state yet: purchases wait for a rebuild; an admin change asks for one.
       assertEquals(await gate.reserve(sale, "u1", "o1", 1), { code: "SALE_REBUILDING" });
-      assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
+      assertEquals(await gate.configure(sale, settings()), { code: "SALE_REBUILDING" });
       assertEquals(await gate.readStock(sale), null);
 
       const held = await gate.hold(sale, 10_000);
@@ -233,7 +233,7 @@ for (const adapter of ADAPTERS) {
       assertEquals(await gate.renew(sale, "other", 10_000), false);
       assertEquals(await gate.rebuild(sale, "other", "only", 3, settings(), []), "LEASE_LOST");
       // A settings change during the rebuild: its last step reads PostgreSQL again first.
-      assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
+      assertEquals(await gate.configure(sale, settings()), { code: "SALE_REBUILDING" });
       assertEquals(
         await gate.rebuild(sale, held.token, "only", 3, settings(), []),
         "SETTINGS_CHANGED",
@@ -244,7 +244,7 @@ for (const adapter of ADAPTERS) {
       const next = await gate.hold(sale, 10_000);
       assert(next && BigInt(next.token) > BigInt(held.token), "fencing tokens only grow");
       await gate.abandon(sale, next.token, false);
-      assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
+      assertEquals(await gate.configure(sale, settings()), { code: "SALE_REBUILDING" });
       const third = await gate.hold(sale, 10_000);
       assert(third, "the closed sale's lease was let go");
       await gate.abandon(sale, third.token, true);
