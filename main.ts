@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from "./lib/config.ts";
+import { type Config, loadConfig } from "./lib/infra/config.ts";
 import { openFileLimits, READY_LINE, supervise, WORKER_MARK } from "./lib/supervisor.ts";
 
 /** A worker that cannot listen again for this long exits, for the supervisor to restart it. */

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
-import { loadConfig } from "./lib/config.ts";
-import { bridgeHandler } from "./lib/redis/bridge.ts";
+import { loadConfig } from "./lib/infra/config.ts";
+import { bridgeHandler } from "./lib/infra/redis/bridge.ts";
 
 /** `deno task rest-bridge`: the Upstash-compatible REST endpoint in front of REDIS_URL. */
 async function main(): Promise<void> {

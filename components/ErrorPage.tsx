@@ -1,6 +1,6 @@
-import { AppError } from "../lib/errors.ts";
-import type { Handlers } from "../lib/http.ts";
-import { renderPage } from "../lib/page.ts";
+import { AppError } from "../lib/domain/errors.ts";
+import type { Handlers } from "../lib/web/http.ts";
+import { renderPage } from "../lib/web/page.ts";
 import { Layout } from "./Layout.tsx";
 
 /** An HTML error page, for people who opened a page (the API answers JSON). */

@@ -3,11 +3,12 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { requestJson, type SaleData } from "./parts/api.ts";
 import { useServerNow } from "./parts/clock.ts";
 import { CountdownView } from "./parts/CountdownView.tsx";
-import { formatTime, type Status, statusAt } from "./parts/format.ts";
+import { formatTime, statusAt } from "./parts/format.ts";
 import { orderResult, purchaseResult, type ResultView } from "./parts/result.ts";
 import { StatusBadge } from "./parts/StatusBadge.tsx";
 import { StockBar } from "./parts/StockBar.tsx";
-import { USER_ID_MAX_LENGTH } from "../lib/sales/user_id.ts";
+import type { LiveUpdate } from "../lib/domain/sale.ts";
+import { USER_ID_MAX_LENGTH } from "../lib/domain/user_id.ts";
 
 export interface SalePanelProps {
   sale: SaleData;
@@ -15,12 +16,6 @@ export interface SalePanelProps {
   userId: string;
   quantity: number;
   result: ResultView | null;
-}
-
-interface LiveUpdate {
-  remainingStock: number;
-  status: Status;
-  serverTime: string;
 }
 
 const POLL_MS = 2000;

@@ -1,23 +1,26 @@
 import { migrate } from "../db/migrate.ts";
-import type { Config } from "./config.ts";
-import { connectDb, ensureDatabase, type Sql } from "./db.ts";
+import type { Config } from "./infra/config.ts";
+import { connectDb, ensureDatabase, type Sql } from "./infra/db.ts";
 import { Gate } from "./gate/gate.ts";
 import { salesChannel } from "./gate/keys.ts";
-import { ShopperIdentity } from "./identity.ts";
-import { Metrics } from "./metrics.ts";
-import { Reconciler } from "./orders/reconciler.ts";
+import { ShopperIdentity } from "./identity/identity.ts";
+import { Metrics } from "./infra/metrics.ts";
+import { Reconciler } from "./recovery/reconciler.ts";
 import { OrderRepository } from "./orders/repository.ts";
 import { makeSettle } from "./orders/settle.ts";
 import { OutboxSweeper } from "./orders/sweeper.ts";
 import { OrderWriter } from "./orders/writer.ts";
-import type { RedisClient } from "./redis/client.ts";
-import { connectRest } from "./redis/rest.ts";
-import { connectCluster, connectTcp } from "./redis/tcp.ts";
+import type { RedisClient } from "./infra/redis/client.ts";
+import { connectRest } from "./infra/redis/rest.ts";
+import { connectCluster, connectTcp } from "./infra/redis/tcp.ts";
 import { SaleAdmin } from "./sales/admin.ts";
 import { SaleCache } from "./sales/cache.ts";
 import { Catalog } from "./sales/catalog.ts";
 import { LiveFeed } from "./sales/live.ts";
 import { PurchaseService } from "./sales/purchase.ts";
+import { AdminGate } from "./web/admin_auth.ts";
+import { AdminAudit } from "./web/admin_audit.ts";
+import type { Services } from "./web/services.ts";
 import { SaleRepository } from "./sales/repository.ts";
 
 /** Everything the routes use, wired once per process. */
@@ -38,6 +41,25 @@ export interface Platform {
   identity: ShopperIdentity;
   live: LiveFeed;
   close(): Promise<void>;
+}
+
+/** The narrow face the routes get (lib/web/services.ts), one per platform. */
+export function servicesOf(platform: Platform): Services {
+  return {
+    config: platform.config,
+    catalog: platform.catalog,
+    purchases: platform.purchases,
+    admin: platform.admin,
+    identity: platform.identity,
+    live: platform.live,
+    metrics: platform.metrics,
+    health: {
+      redis: () => platform.redis.ping(),
+      postgres: () => platform.sql`SELECT 1`,
+    },
+    adminGate: AdminGate.of(platform),
+    audit: new AdminAudit(platform.sql),
+  };
 }
 
 /** A backing service could not be reached at boot; the message says which and where. */

@@ -1,4 +1,4 @@
-import type { Config } from "./config.ts";
+import type { Config } from "./infra/config.ts";
 
 /** Set in the environment of the server processes the supervisor starts. */
 export const WORKER_MARK = "FLASHSALE_WORKER";

@@ -7,12 +7,18 @@
  */
 import { Recorder } from "./stats.ts";
 
-/** One purchase attempt as the client saw it; `status` 0 means no answer at all. */
+/**
+ * One purchase attempt as the client saw it (the load runner's and the tests'); `status` 0 means
+ * no answer at all.
+ */
 export interface Attempt {
   userId: string;
   status: number;
-  result: string;
+  /** The API's result or error code; null when the answer named none. */
+  result: string | null;
   orderId: string | null;
+  /** The order named is pending (202, or ALREADY_PURCHASED naming an order not yet confirmed). */
+  pending?: boolean;
 }
 
 export interface Check {

@@ -1,5 +1,5 @@
-import { withDeadline } from "../lib/deadline.ts";
-import { type Handlers, json } from "../lib/http.ts";
+import { withDeadline } from "../lib/domain/deadline.ts";
+import { type Handlers, json } from "../lib/web/http.ts";
 
 async function probe(check: () => Promise<unknown>): Promise<"up" | "down"> {
   try {
@@ -12,8 +12,8 @@ async function probe(check: () => Promise<unknown>): Promise<"up" | "down"> {
 export const handler: Handlers = {
   async GET(ctx) {
     const [redis, postgres] = await Promise.all([
-      probe(() => ctx.state.redis.ping()),
-      probe(() => ctx.state.sql`SELECT 1`),
+      probe(() => ctx.state.health.redis()),
+      probe(() => ctx.state.health.postgres()),
     ]);
     const ok = redis === "up" && postgres === "up";
     return json({ status: ok ? "ok" : "degraded", redis, postgres }, ok ? 200 : 503);

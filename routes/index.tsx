@@ -3,10 +3,10 @@ import { SaleTile } from "../components/SaleTile.tsx";
 import Countdown from "../islands/Countdown.tsx";
 import type { SaleData } from "../islands/parts/api.ts";
 import { StockBar } from "../islands/parts/StockBar.tsx";
-import type { Handlers } from "../lib/http.ts";
-import { island } from "../lib/islands.ts";
-import { renderPage } from "../lib/page.ts";
-import { saleJson } from "../lib/sales/sale.ts";
+import type { Handlers } from "../lib/web/http.ts";
+import { island } from "../lib/web/islands.ts";
+import { renderPage } from "../lib/web/page.ts";
+import { saleJson } from "../lib/domain/sale.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {

@@ -1,4 +1,4 @@
-import type { Drift } from "../../lib/orders/reconciler.ts";
+import type { Drift } from "../../lib/domain/drift.ts";
 
 /** What a reset or reconcile found in Redis against PostgreSQL, and what it repaired. */
 export function DriftReport(props: { drift: Drift }) {

@@ -1,4 +1,4 @@
-import type { Drift } from "../../lib/orders/reconciler.ts";
+import type { Drift } from "../../lib/domain/drift.ts";
 import type { SaleData } from "../parts/api.ts";
 import { DriftReport } from "./DriftReport.tsx";
 import { LiveNumbers } from "./LiveNumbers.tsx";

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import type { Drift } from "../../lib/orders/reconciler.ts";
+import type { Drift } from "../../lib/domain/drift.ts";
 import { adminApi } from "./api.ts";
 import type { Notice } from "./NoticeRegion.tsx";
 

@@ -1,16 +1,5 @@
 /** The sale as the JSON API returns it (DESIGN §5), as islands receive it. */
-export interface SaleData {
-  id: number;
-  name: string;
-  description: string;
-  status: "UPCOMING" | "ACTIVE" | "ENDED";
-  totalStock: number;
-  remainingStock: number;
-  perUserLimit: number;
-  startTime: string;
-  endTime: string;
-  serverTime: string;
-}
+export type { SaleData } from "../../lib/domain/sale.ts";
 
 /** A JSON request from an island: status and parsed body, or a thrown error when offline. */
 export async function requestJson<T>(

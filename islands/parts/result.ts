@@ -17,7 +17,8 @@ export interface ResultView {
   order?: OrderView;
 }
 
-interface Answer {
+/** The JSON body of a purchase or order answer, as far as the form reads it. */
+interface AnswerBody {
   result?: string;
   message?: string;
   remainingStock?: number;
@@ -30,7 +31,7 @@ function items(n: number): string {
 }
 
 /** Maps a purchase answer (status and JSON body of POST /api/sales/:id/purchase) to a message. */
-export function purchaseResult(status: number, body: Answer): ResultView {
+export function purchaseResult(status: number, body: AnswerBody): ResultView {
   const order = body.order;
   switch (body.result) {
     case "SUCCESS":
@@ -102,7 +103,7 @@ export function purchaseResult(status: number, body: Answer): ResultView {
 }
 
 /** Maps the answer of GET /api/sales/:id/orders/:userId. */
-export function orderResult(status: number, userId: string, body: Answer): ResultView {
+export function orderResult(status: number, userId: string, body: AnswerBody): ResultView {
   if (status === 200 && body.order) {
     return {
       tone: "info",

@@ -1,7 +1,9 @@
-import type { RedisClient, Reply, Script } from "../redis/client.ts";
-import { loadScript } from "../redis/client.ts";
+import type { RedisClient, Reply, Script } from "../infra/redis/client.ts";
+import { loadScript } from "../infra/redis/client.ts";
 import { rateKeys, saleKeys } from "./keys.ts";
-import type { PendingOrder } from "../orders/order.ts";
+import type { ReservedOrder } from "../domain/order.ts";
+import { LUA_REPLY } from "../domain/outcome.ts";
+import type { SaleSettings } from "../domain/sale.ts";
 
 /** A buyer's order as Redis keeps it, enough to answer ALREADY_PURCHASED without PostgreSQL. */
 export interface BuyerRecord {
@@ -19,7 +21,7 @@ export function decodeBuyer(value: string): BuyerRecord {
   return { orderId, quantity: Number(quantity), createdAtMs: Number(createdAtMs) };
 }
 
-/** The outcomes of purchase.lua, one per result code of the script's header. */
+/** The outcomes of purchase.lua, one per reply code (LUA_REPLY), named as its outcome is. */
 export type Reservation =
   | { code: "RESERVED"; remaining: number; createdAtMs: number; outboxId: string }
   /** `pending`: that order may not be in PostgreSQL yet (its outbox entry is still there). */
@@ -27,8 +29,8 @@ export type Reservation =
   | { code: "SOLD_OUT"; remaining: number }
   | { code: "NOT_STARTED" }
   | { code: "ENDED" }
-  | { code: "OVER_LIMIT"; limit: number }
-  | { code: "NOT_READY" }
+  | { code: "QUANTITY_OVER_LIMIT"; limit: number }
+  | { code: "SALE_REBUILDING" }
   | { code: "RATE_LIMITED"; retryAfterMs: number };
 
 /** Purchase attempts allowed per window, per sale; 0 turns a limit off. */
@@ -40,16 +42,9 @@ export interface RateLimits {
 
 const NO_LIMITS: RateLimits = { windowMs: 1000, perShopper: 0, perClient: 0 };
 
-export interface SaleSettings {
-  totalStock: number;
-  perUserLimit: number;
-  startMs: number;
-  endMs: number;
-}
-
 export type ConfigureResult =
   | { code: "APPLIED"; remaining: number }
-  | { code: "NO_STATE" }
+  | { code: "SALE_REBUILDING" }
   | { code: "BELOW_RESERVED"; reserved: number };
 
 export interface HoldSnapshot {
@@ -136,30 +131,35 @@ export class Gate {
       ),
     );
     switch (r[0]) {
-      case 1:
+      case LUA_REPLY.RESERVED:
         return {
           code: "RESERVED",
           remaining: Number(r[1]),
           createdAtMs: Number(r[2]),
           outboxId: String(r[3]),
         };
-      case 2:
+      case LUA_REPLY.ALREADY_PURCHASED:
         return { code: "ALREADY_PURCHASED", buyer: decodeBuyer(String(r[1])), pending: r[2] === 1 };
-      case 3:
+      case LUA_REPLY.SOLD_OUT:
         return { code: "SOLD_OUT", remaining: Number(r[1]) };
-      case 4:
+      case LUA_REPLY.NOT_STARTED:
         return { code: "NOT_STARTED" };
-      case 5:
+      case LUA_REPLY.ENDED:
         return { code: "ENDED" };
-      case 6:
-        return { code: "OVER_LIMIT", limit: Number(r[1]) };
-      case 7:
-        return { code: "NOT_READY" };
-      case 8:
+      case LUA_REPLY.QUANTITY_OVER_LIMIT:
+        return { code: "QUANTITY_OVER_LIMIT", limit: Number(r[1]) };
+      case LUA_REPLY.SALE_REBUILDING:
+        return { code: "SALE_REBUILDING" };
+      case LUA_REPLY.RATE_LIMITED:
         return { code: "RATE_LIMITED", retryAfterMs: Math.max(1, Number(r[1])) };
       default:
         throw new Error(`purchase.lua returned unknown code ${JSON.stringify(r)}`);
     }
+  }
+
+  /** How many shoppers hold an order in the sale (its buyers hash). */
+  async countBuyers(saleId: number): Promise<number> {
+    return await this.redis.hlen(this.keys(saleId).buyers);
   }
 
   /** Undoes a reservation whose order PostgreSQL proved cannot exist. True if stock went back. */
@@ -231,7 +231,7 @@ export class Gate {
     );
     if (r[0] === 1) return { code: "APPLIED", remaining: Number(r[1]) };
     if (r[0] === -1) return { code: "BELOW_RESERVED", reserved: Number(r[1]) };
-    return { code: "NO_STATE" };
+    return { code: "SALE_REBUILDING" };
   }
 
   /** Stops purchases of a sale for a rebuild; null when another rebuild holds its lease. */
@@ -306,7 +306,7 @@ export class Gate {
   }
 
   /** Outbox entries up to `end` (a stream id, or a bare epoch ms), oldest first. */
-  async readOutbox(saleId: number, end: string, count: number): Promise<PendingOrder[]> {
+  async readOutbox(saleId: number, end: string, count: number): Promise<ReservedOrder[]> {
     const entries = await this.redis.xrange(this.keys(saleId).outbox, "-", end, count);
     return entries.map((e) => ({
       id: e.fields.o ?? "",

@@ -39,13 +39,3 @@ export function rateKeys(
   const base = `${prefix}:{${saleId}}:rl`;
   return { shopper: `${base}:u:${userId}`, client: `${base}:ip:${ip}` };
 }
-
-/**
- * The deployment's metrics, shared by its processes: counter totals (series -> value), each
- * process's gauges (process -> JSON) and when each process last reported (process -> Redis ms).
- * One hash tag, so the flush script touches one Redis Cluster slot.
- */
-export function metricsKeys(prefix: string): { counters: string; gauges: string; seen: string } {
-  const base = `${prefix}:{metrics}`;
-  return { counters: `${base}:counters`, gauges: `${base}:gauges`, seen: `${base}:seen` };
-}

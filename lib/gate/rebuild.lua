@@ -6,7 +6,7 @@
   With ARGV[2] = "abort" it only reopens a sale whose state was complete and unchanged (or leaves
   it closed) and drops the lease; "close" drops the lease and leaves the sale closed, for a reset
   that may have cleared PostgreSQL: the state from before it must never sell again. A closed sale
-  is rebuilt from PostgreSQL by the next purchase (purchase.lua answers "not ready").
+  is rebuilt from PostgreSQL by the next purchase (purchase.lua answers SALE_REBUILDING).
 
   KEYS[1] meta   KEYS[2] stock   KEYS[3] buyers   KEYS[4] lease
 

@@ -1,15 +1,15 @@
-import type { Sql } from "../db.ts";
-import type { Shopper } from "../identity.ts";
-import { type Sale, saleFromRow, type SaleRow } from "../sales/sale.ts";
-import { loadQueries } from "../sql.ts";
+import type { Sql } from "../infra/db.ts";
+import type { Shopper } from "../identity/identity.ts";
+import { type Sale, saleFromRow, type SaleRow } from "../domain/sale.ts";
+import { loadQueries } from "../infra/sql.ts";
 import {
   confirmedOrder,
   type Order,
   orderFromRow,
   type OrderRow,
-  type PendingOrder,
+  type ReservedOrder,
   type Settled,
-} from "./order.ts";
+} from "../domain/order.ts";
 
 const Q = await loadQueries(
   new URL("./orders.sql", import.meta.url),
@@ -47,7 +47,7 @@ export class OrderRepository {
    * Inserts a batch idempotently (one multi-row INSERT … ON CONFLICT DO NOTHING) and says, for each
    * pending order, whether PostgreSQL now holds it or holds another order of that shopper.
    */
-  async insert(batch: PendingOrder[]): Promise<Settled[]> {
+  async insert(batch: ReservedOrder[]): Promise<Settled[]> {
     if (batch.length === 0) return [];
     const rows = await this.sql.unsafe<BatchRow[]>(Q.insertBatch, [
       batch.map((p) => p.id),
@@ -95,7 +95,7 @@ export class OrderRepository {
     return new Map(rows.map((r) => [`${r.sale_id}/${r.user_id}`, orderFromRow(r)]));
   }
 
-  /** A shopper's order: only a verified shopper's (lib/identity.ts), never a typed id's. */
+  /** A shopper's order: only a verified shopper's (lib/identity/identity.ts), never a typed id's. */
   async byShopper(saleId: number, shopper: Shopper): Promise<Order | null> {
     const [row] = await this.sql.unsafe<OrderRow[]>(Q.byShopper, [saleId, shopper.id]);
     return row ? orderFromRow(row) : null;

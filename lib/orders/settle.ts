@@ -1,5 +1,5 @@
 import type { BuyerRecord, Gate } from "../gate/gate.ts";
-import type { PendingOrder, Settled } from "./order.ts";
+import type { ReservedOrder, Settled } from "../domain/order.ts";
 import type { OrderRepository } from "./repository.ts";
 
 /**
@@ -15,7 +15,7 @@ import type { OrderRepository } from "./repository.ts";
  * committed) and the sweeper does (it reads the outbox again next).
  */
 export type Settle = (
-  batch: PendingOrder[],
+  batch: ReservedOrder[],
 ) => Promise<{ settled: Settled[]; redis: Promise<void> }>;
 
 export function makeSettle(
@@ -27,7 +27,7 @@ export function makeSettle(
     const settled = await orders.insert(batch);
     const doneBySale = new Map<number, string[]>();
     const releases: Promise<unknown>[] = [];
-    const release = (p: PendingOrder, existing: BuyerRecord | null) =>
+    const release = (p: ReservedOrder, existing: BuyerRecord | null) =>
       releases.push(
         gate.release(p.saleId, p.userId, p.id, p.quantity, existing, p.outboxId).then(
           (released) => released && onStockReturned(p.saleId),

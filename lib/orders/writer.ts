@@ -1,5 +1,5 @@
-import { BUCKETS_ROWS, Histogram } from "../metrics.ts";
-import type { PendingOrder, Settled } from "./order.ts";
+import { BUCKETS_ROWS, Histogram } from "../infra/metrics.ts";
+import type { ReservedOrder, Settled } from "../domain/order.ts";
 import type { Settle } from "./settle.ts";
 
 export interface WriterOptions {
@@ -11,7 +11,7 @@ export interface WriterOptions {
 }
 
 interface Waiting {
-  order: PendingOrder;
+  order: ReservedOrder;
   resolve: (s: Settled) => void;
   reject: (e: unknown) => void;
 }
@@ -33,7 +33,7 @@ export class OrderWriter {
 
   constructor(private readonly settle: Settle, private readonly options: WriterOptions) {}
 
-  write(order: PendingOrder): Promise<Settled> {
+  write(order: ReservedOrder): Promise<Settled> {
     return new Promise((resolve, reject) => {
       this.queue.push({ order, resolve, reject });
       if (this.queue.length >= this.options.maxBatch) this.kick();

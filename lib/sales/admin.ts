@@ -1,10 +1,11 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../domain/errors.ts";
 import type { Gate } from "../gate/gate.ts";
-import { type Drift, HeldElsewhere, type Reconciler } from "../orders/reconciler.ts";
+import type { Drift } from "../domain/drift.ts";
+import { RebuildingElsewhere, type Reconciler } from "../recovery/reconciler.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
 import type { NewSale, SaleChanges, SaleRepository } from "./repository.ts";
-import { type Sale, settingsOf } from "./sale.ts";
+import { type Sale, settingsOf } from "../domain/sale.ts";
 
 /** The shop admin's use cases: each keeps PostgreSQL, Redis and every process's cache in step. */
 export class SaleAdmin {
@@ -34,7 +35,7 @@ export class SaleAdmin {
       // With no live state to ask, PostgreSQL's orders are what is reserved at least.
       const reserved = r.code === "BELOW_RESERVED"
         ? r.reserved
-        : r.code === "NO_STATE"
+        : r.code === "SALE_REBUILDING"
         ? await sold()
         : 0;
       if (after.totalStock < reserved) {
@@ -43,13 +44,13 @@ export class SaleAdmin {
           `totalStock must be at least ${reserved}, the items already sold or reserved.`,
         );
       }
-      rebuild = r.code === "NO_STATE";
+      rebuild = r.code === "SALE_REBUILDING";
     });
     if (!sale) throw new AppError("SALE_NOT_FOUND");
     if (rebuild) {
       // A rebuild running elsewhere reads the sale again before it reopens (configure.lua).
       await this.reconciler.settingsChanged(id).catch((error) => {
-        if (!(error instanceof HeldElsewhere)) throw error;
+        if (!(error instanceof RebuildingElsewhere)) throw error;
       });
     }
     await this.cache.changed(sale);

@@ -1,6 +1,6 @@
-import type { RedisClient } from "../redis/client.ts";
+import type { RedisClient } from "../infra/redis/client.ts";
 import type { SaleRepository } from "./repository.ts";
-import type { Sale } from "./sale.ts";
+import type { Sale } from "../domain/sale.ts";
 
 /**
  * A sale that Redis said has 0 left, until `until`. Its buyers then were all of them: no one can

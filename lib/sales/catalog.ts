@@ -1,9 +1,9 @@
 import type { Gate } from "../gate/gate.ts";
-import type { Shopper } from "../identity.ts";
-import type { Order } from "../orders/order.ts";
+import type { Shopper } from "../identity/identity.ts";
+import type { Order } from "../domain/order.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
-import type { Sale } from "./sale.ts";
+import type { Sale } from "../domain/sale.ts";
 
 export interface SaleView {
   sale: Sale;
@@ -21,6 +21,29 @@ export class Catalog {
   async list(): Promise<SaleView[]> {
     const sales = this.cache.all().sort((a, b) => a.id - b.id);
     return await Promise.all(sales.map((sale) => this.view(sale)));
+  }
+
+  /** The sale as this process caches it (no I/O): the cheap "does it exist" of a route. */
+  cached(id: number): Sale | undefined {
+    return this.cache.get(id);
+  }
+
+  /** Items left in Redis; null while the sale has no Redis state (lost, or being rebuilt). */
+  async remaining(id: number): Promise<number | null> {
+    return await this.gate.readStock(id);
+  }
+
+  /** How many shoppers hold an order in Redis (committed or on their way to PostgreSQL). */
+  async buyerCount(id: number): Promise<number> {
+    return await this.gate.countBuyers(id);
+  }
+
+  /** Each sale's outbox length (reservations not yet known to be in PostgreSQL), by sale id. */
+  async outboxLengths(): Promise<Map<number, number>> {
+    const ids = this.cache.ids();
+    return new Map(
+      await Promise.all(ids.map(async (id) => [id, await this.gate.outboxLength(id)] as const)),
+    );
   }
 
   async get(id: number): Promise<SaleView | null> {

@@ -1,13 +1,6 @@
 import type { Gate } from "../gate/gate.ts";
 import type { SaleCache } from "./cache.ts";
-import { saleStatus } from "./sale.ts";
-
-export interface LiveUpdate {
-  saleId: number;
-  remainingStock: number;
-  status: string;
-  serverTime: string;
-}
+import { type LiveUpdate, saleStatus } from "../domain/sale.ts";
 
 type Listener = (update: LiveUpdate) => void;
 

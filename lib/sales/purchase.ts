@@ -1,25 +1,13 @@
 import { uuidv7 } from "uuidv7";
-import { withDeadline } from "../deadline.ts";
-import type { Metrics } from "../metrics.ts";
+import { withDeadline } from "../domain/deadline.ts";
+import type { Metrics } from "../infra/metrics.ts";
 import type { Gate } from "../gate/gate.ts";
-import type { Shopper } from "../identity.ts";
-import type { Order } from "../orders/order.ts";
-import type { Reconciler } from "../orders/reconciler.ts";
+import type { Shopper } from "../identity/identity.ts";
+import type { Order, ReservedOrder } from "../domain/order.ts";
+import type { Reconciler } from "../recovery/reconciler.ts";
 import type { OrderWriter } from "../orders/writer.ts";
 import type { SaleCache } from "./cache.ts";
-import type { SaleStatus } from "./sale.ts";
-
-/** Every way a purchase attempt ends; only faults (Redis down) throw. */
-export type PurchaseOutcome =
-  | { result: "SUCCESS"; order: Order; remainingStock: number }
-  | { result: "PENDING"; order: Order; remainingStock: number }
-  | { result: "ALREADY_PURCHASED"; order: Order }
-  | { result: "SOLD_OUT"; remainingStock: number }
-  | { result: "SALE_NOT_ACTIVE"; status: SaleStatus }
-  | { result: "SALE_NOT_FOUND" }
-  | { result: "OVER_LIMIT"; limit: number }
-  | { result: "REBUILDING" }
-  | { result: "RATE_LIMITED"; retryAfterMs: number };
+import { OUTCOMES, type PurchaseOutcome } from "../domain/outcome.ts";
 
 export class PurchaseService {
   /** Sales whose buyers are being read for the sold-out hint: one read per sale at a time. */
@@ -45,16 +33,15 @@ export class PurchaseService {
     return true;
   }
 
-  /** Decides one attempt and counts its outcome, under the code the API answers with. */
+  /** Decides one attempt and counts its outcome under its metric label (lib/domain/outcome.ts). */
   async purchase(saleId: number, shopper: Shopper, quantity: number): Promise<PurchaseOutcome> {
     const started = performance.now();
     const outcome = await this.decide(saleId, shopper.id, quantity, shopper.clientIp);
-    const code = outcome.result === "OVER_LIMIT"
-      ? "QUANTITY_OVER_LIMIT"
-      : outcome.result === "REBUILDING"
-      ? "SALE_REBUILDING"
-      : outcome.result;
-    this.metrics.recordPurchase(saleId, code, performance.now() - started);
+    this.metrics.recordPurchase(
+      saleId,
+      OUTCOMES[outcome.result].metric,
+      performance.now() - started,
+    );
     return outcome;
   }
 
@@ -66,7 +53,9 @@ export class PurchaseService {
   ): Promise<PurchaseOutcome> {
     const sale = this.cache.get(saleId);
     if (!sale) return { result: "SALE_NOT_FOUND" };
-    if (quantity > sale.perUserLimit) return { result: "OVER_LIMIT", limit: sale.perUserLimit };
+    if (quantity > sale.perUserLimit) {
+      return { result: "QUANTITY_OVER_LIMIT", limit: sale.perUserLimit };
+    }
     if (this.cache.isSoldOutFor(saleId, userId)) return { result: "SOLD_OUT", remainingStock: 0 };
 
     const epoch = this.cache.soldOutEpoch(saleId);
@@ -107,11 +96,11 @@ export class PurchaseService {
         return { result: "SALE_NOT_ACTIVE", status: "UPCOMING" };
       case "ENDED":
         return { result: "SALE_NOT_ACTIVE", status: "ENDED" };
-      case "OVER_LIMIT":
-        return { result: "OVER_LIMIT", limit: r.limit };
-      case "NOT_READY":
+      case "QUANTITY_OVER_LIMIT":
+        return { result: "QUANTITY_OVER_LIMIT", limit: r.limit };
+      case "SALE_REBUILDING":
         this.reconciler.ensure(saleId);
-        return { result: "REBUILDING" };
+        return { result: "SALE_REBUILDING" };
       case "RATE_LIMITED":
         return { result: "RATE_LIMITED", retryAfterMs: r.retryAfterMs };
     }
@@ -137,25 +126,25 @@ export class PurchaseService {
   }
 
   private async commit(
-    pending: Parameters<OrderWriter["write"]>[0],
+    reserved: ReservedOrder,
     remaining: number,
   ): Promise<PurchaseOutcome> {
     const order: Order = {
-      id: pending.id,
-      saleId: pending.saleId,
-      userId: pending.userId,
-      quantity: pending.quantity,
+      id: reserved.id,
+      saleId: reserved.saleId,
+      userId: reserved.userId,
+      quantity: reserved.quantity,
       status: "pending",
-      createdAt: new Date(pending.createdAtMs),
+      createdAt: new Date(reserved.createdAtMs),
     };
     // A write that fails or outlasts the deadline leaves the reservation in the outbox, where the
     // sweeper commits it later: the shopper is told "pending", never "sold out".
-    const written = this.writer.write(pending).catch(() => "FAILED" as const);
+    const written = this.writer.write(reserved).catch(() => "FAILED" as const);
     const settled = await withDeadline(written, this.commitTimeoutMs);
     if (settled === "TIMEOUT" || settled === "FAILED") {
       return { result: "PENDING", order, remainingStock: remaining };
     }
-    if (settled.kind === "VOIDED") return { result: "REBUILDING" }; // the sale was reset meanwhile
+    if (settled.kind === "VOIDED") return { result: "VOIDED" }; // the sale was reset meanwhile
     if (settled.kind === "CONFLICT") {
       return { result: "ALREADY_PURCHASED", order: settled.existing };
     }

@@ -1,7 +1,7 @@
-import type { Sql } from "../db.ts";
-import { AppError } from "../errors.ts";
-import { loadQueries } from "../sql.ts";
-import { type Sale, saleFromRow, type SaleRow } from "./sale.ts";
+import type { Sql } from "../infra/db.ts";
+import { AppError } from "../domain/errors.ts";
+import { loadQueries } from "../infra/sql.ts";
+import { type Sale, saleFromRow, type SaleRow } from "../domain/sale.ts";
 
 const Q = await loadQueries(
   new URL("./sales.sql", import.meta.url),

@@ -1,21 +1,20 @@
+import { renderLogin } from "../../components/AdminLogin.tsx";
 import { pageHandlers } from "../../components/ErrorPage.tsx";
 import {
   ADMIN_COOKIE,
-  AdminGate,
   adminSession,
   sameSecret,
   SESSION_SECONDS,
-} from "../../lib/admin_auth.ts";
-import { cameOverHttps } from "../../lib/client_ip.ts";
-import { type Handlers, readForm } from "../../lib/http.ts";
-import { seeOther } from "../../lib/page.ts";
-import { renderLogin } from "../admin.tsx";
+} from "../../lib/web/admin_auth.ts";
+import { cameOverHttps } from "../../lib/web/client_ip.ts";
+import { type Handlers, readForm } from "../../lib/web/http.ts";
+import { seeOther } from "../../lib/web/page.ts";
 
 export const handler: Handlers = pageHandlers({
   async POST(ctx) {
     const token = ctx.state.config.ADMIN_TOKEN;
     if (!token) return renderLogin({ closed: true, failed: false }, 503);
-    const gate = AdminGate.of(ctx.state);
+    const gate = ctx.state.adminGate;
     const waitS = gate.lockedForS(ctx.clientIp);
     if (waitS > 0) return renderLogin({ closed: false, failed: false, waitS }, 429);
     const given = (await readForm(ctx)).get("token") ?? "";

@@ -1,6 +1,6 @@
-import { ADMIN_COOKIE } from "../../lib/admin_auth.ts";
-import type { Handlers } from "../../lib/http.ts";
-import { seeOther } from "../../lib/page.ts";
+import { ADMIN_COOKIE } from "../../lib/web/admin_auth.ts";
+import type { Handlers } from "../../lib/web/http.ts";
+import { seeOther } from "../../lib/web/page.ts";
 
 export const handler: Handlers = {
   POST() {

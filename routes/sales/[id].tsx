@@ -6,20 +6,15 @@ import type { SaleData } from "../../islands/parts/api.ts";
 import { formatTime, numberFormat } from "../../islands/parts/format.ts";
 import { orderResult, purchaseResult, type ResultView } from "../../islands/parts/result.ts";
 import SalePanel from "../../islands/SalePanel.tsx";
-import { AppError } from "../../lib/errors.ts";
-import {
-  type Handlers,
-  idParam,
-  readForm,
-  type RouteContext,
-  userIdSchema,
-} from "../../lib/http.ts";
-import type { Shopper } from "../../lib/identity.ts";
-import { island } from "../../lib/islands.ts";
-import { orderJson } from "../../lib/orders/order.ts";
-import { renderPage } from "../../lib/page.ts";
-import { API_STATUS, purchaseAnswer } from "../../lib/sales/outcome.ts";
-import { saleJson } from "../../lib/sales/sale.ts";
+import { AppError } from "../../lib/domain/errors.ts";
+import { type Handlers, idParam, readForm, type RouteContext } from "../../lib/web/http.ts";
+import { userIdSchema } from "../../lib/domain/input.ts";
+import type { Shopper } from "../../lib/identity/identity.ts";
+import { island } from "../../lib/web/islands.ts";
+import { orderJson } from "../../lib/domain/order.ts";
+import { renderPage } from "../../lib/web/page.ts";
+import { purchaseAnswer } from "../../lib/domain/outcome.ts";
+import { saleJson } from "../../lib/domain/sale.ts";
 
 const quantitySchema = z.coerce.number().int().min(1).max(1000);
 
@@ -105,16 +100,7 @@ async function answerForm(ctx: RouteContext, sale: SaleData, form: URLSearchPara
     };
   }
   const outcome = await ctx.state.purchases.purchase(sale.id, shopper, quantity.data);
-  let answer: { status: number; body: Parameters<typeof purchaseResult>[1] };
-  try {
-    answer = purchaseAnswer(outcome, API_STATUS);
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    answer = {
-      status: error.status,
-      body: { error: { code: error.code, message: error.message } },
-    };
-  }
+  const answer = purchaseAnswer(outcome, "api");
   return { userId, quantity: quantity.data, result: purchaseResult(answer.status, answer.body) };
 }
 

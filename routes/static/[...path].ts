@@ -1,5 +1,5 @@
-import type { Handlers } from "../../lib/http.ts";
-import { serveStatic } from "../../lib/static.ts";
+import type { Handlers } from "../../lib/web/http.ts";
+import { serveStatic } from "../../lib/web/static.ts";
 
 export const handler: Handlers = {
   GET(ctx) {

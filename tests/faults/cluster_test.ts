@@ -7,7 +7,7 @@ import { startTestApp } from "../helpers/app.ts";
 import { type Attempt, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { RedisCluster } from "../helpers/cluster.ts";
 import { createTestDatabase } from "../helpers/env.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { PgBouncer } from "../helpers/pgbouncer.ts";
 import { saleKeys } from "../../lib/gate/keys.ts";
 
@@ -55,7 +55,7 @@ Deno.test("Redis Cluster + PgBouncer: six sales at once sell exactly, same-shopp
         JSON.stringify(countBy(same, (a) => a.result)),
       );
 
-      const state = await settle(app.sql, homes[n]!, app.prefix, saleId);
+      const state = await waitUntilQuiet(app.sql, homes[n]!, app.prefix, saleId);
       assertEquals([state.orders, state.sold, state.remaining], [STOCK, STOCK, 0]);
       assertEquals(await breaches(app.sql, state, saleId, mine), NO_BREACHES);
     }

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { type Attempt, call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { REDIS_URL } from "../helpers/env.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 const OPEN_FILES = 256;
@@ -118,7 +118,7 @@ Deno.test(`${IDLE} idle connections under ulimit -n ${OPEN_FILES}: no process di
     assertEquals(pids.length, 3, "a supervisor that does not serve, and 2 workers");
     assertEquals(server.pids(), pids, "none was restarted");
 
-    const state = await settle(f.sql, REDIS_URL, f.prefix, saleId);
+    const state = await waitUntilQuiet(f.sql, REDIS_URL, f.prefix, saleId);
     assertEquals(await breaches(f.sql, state, saleId, all), NO_BREACHES);
   } finally {
     for (const conn of idle) conn.close();

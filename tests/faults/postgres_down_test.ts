@@ -4,7 +4,7 @@ import { countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { createTestDatabase } from "../helpers/env.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
 import { History, ITERATIONS } from "../helpers/history.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 
 Deno.test("PostgreSQL unreachable: purchases answer 202 pending in time, and commit afterwards", async () => {
   const db = await createTestDatabase();
@@ -32,7 +32,7 @@ Deno.test("PostgreSQL unreachable: purchases answer 202 pending in time, and com
     assertEquals(row?.n, 1, "nothing reached PostgreSQL while it was away");
 
     proxy.resume();
-    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     assertEquals([state.sold, state.orders, state.remaining], [50, 50, 0]);
     assertEquals(await breaches(app.sql, state, saleId, during), NO_BREACHES);
   } finally {

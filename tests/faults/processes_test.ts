@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { type Attempt, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { REDIS_URL } from "../helpers/env.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 const FAST_SWEEP = { OUTBOX_MIN_AGE_MS: "1000", SWEEP_INTERVAL_MS: "200" };
@@ -23,7 +23,7 @@ Deno.test("three server processes on one port sell exactly the stock", async () 
     const outcomes = countBy(attempts, (a) => a.result);
     assertEquals(outcomes.SUCCESS, 150);
     assertEquals((outcomes.SOLD_OUT ?? 0) + (outcomes.ALREADY_PURCHASED ?? 0), 1850);
-    const state = await settle(f.sql, REDIS_URL, f.prefix, saleId);
+    const state = await waitUntilQuiet(f.sql, REDIS_URL, f.prefix, saleId);
     assertEquals([state.sold, state.remaining], [150, 0]);
     assertEquals(await breaches(f.sql, state, saleId, attempts), NO_BREACHES);
   } finally {
@@ -59,7 +59,7 @@ Deno.test("SIGTERM mid-rush: in-flight purchases finish, the process exits 0, no
     assertEquals(acked.filter((a) => !ids.has(a.orderId)).length, 0);
 
     await server.start(); // settles anything reserved but unanswered
-    const state = await settle(f.sql, REDIS_URL, f.prefix, saleId);
+    const state = await waitUntilQuiet(f.sql, REDIS_URL, f.prefix, saleId);
     assertEquals(await breaches(f.sql, state, saleId, attempts), NO_BREACHES);
   } finally {
     await f.close([server]);

@@ -1,18 +1,18 @@
 import { Redis } from "ioredis";
-import { connectDb, type Sql } from "../../lib/db.ts";
+import { connectDb, type Sql } from "../../lib/infra/db.ts";
 import { Gate } from "../../lib/gate/gate.ts";
 import { saleKeys } from "../../lib/gate/keys.ts";
-import { Reconciler } from "../../lib/orders/reconciler.ts";
+import { Reconciler } from "../../lib/recovery/reconciler.ts";
 import { OrderRepository } from "../../lib/orders/repository.ts";
 import { makeSettle } from "../../lib/orders/settle.ts";
 import { OutboxSweeper } from "../../lib/orders/sweeper.ts";
-import type { RedisClient } from "../../lib/redis/client.ts";
-import { connectTcp } from "../../lib/redis/tcp.ts";
+import type { RedisClient } from "../../lib/infra/redis/client.ts";
+import { connectTcp } from "../../lib/infra/redis/tcp.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { adminAction, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
-import { settle } from "../helpers/invariants.ts";
+import { waitUntilQuiet } from "../helpers/invariants.ts";
 
 /**
  * A second rebuilder, as another process would be: its own Redis connection and its own
@@ -107,7 +107,7 @@ Deno.test("a rebuild whose lease lapsed is refused by PostgreSQL: its reset dele
     assert((await staleReset) !== "done", "the stale reset was refused");
     assertEquals(await ordersIn(app, saleId), 15, "orders answered SUCCESS are still there");
     assert((await resetAt(app, saleId)) >= fence, "the fence never moves back");
-    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     assertEquals([state.orders, state.remaining, state.buyers], [15, 85, 15]);
   } finally {
     await rival.close();
@@ -142,7 +142,7 @@ Deno.test("a rebuild stalled in PostgreSQL past its lease keeps the sale: the le
     assertEquals([drift.sold, drift.stockAfter], [4, 16]);
     assertEquals(await withRedis(app, (redis) => redis.exists(k.lock)), 0, "the lease is let go");
     assertEquals((await purchase(app.url, saleId, "later")).result, "SUCCESS");
-    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     assertEquals([state.orders, state.remaining, state.buyers], [5, 15, 5]);
   } finally {
     await rival.close();

@@ -164,7 +164,7 @@ Deno.test("Redis paused (CLIENT PAUSE 3000 ALL) mid-rush: no answer hangs, retri
       }
     }, { stock: 4000 });
     const slowest = Math.max(...h.attempts.map((a) => a.ms));
-    // Redis commands give up after 2 s (lib/redis/tcp.ts), so no answer waits out the pause.
+    // Redis commands give up after 2 s (lib/infra/redis/tcp.ts), so no answer waits out the pause.
     assert(slowest < 4000, `every answer came within 4 s (slowest ${slowest.toFixed(0)} ms)`);
     assert(
       left === 0 || h.attempts.some((a) => verdict(a) === "indeterminate"),

@@ -4,7 +4,7 @@ import { BridgeProcess, startBridge } from "../helpers/bridge.ts";
 import { RedisServer } from "../helpers/processes.ts";
 import { countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { REDIS_URL } from "../helpers/env.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 
 Deno.test("REST bridge killed: purchases answer 503 UNAVAILABLE with Retry-After, never SUCCESS, then recover", async () => {
   const bridge = new BridgeProcess();
@@ -34,7 +34,7 @@ Deno.test("REST bridge killed: purchases answer 503 UNAVAILABLE with Retry-After
     const after = await pool(10, 10, (i) => purchase(app.url, saleId, `during-${i}`));
     assertEquals(countBy(after, (a) => a.result), { SUCCESS: 10 });
 
-    const state = await settle(app.sql, REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, REDIS_URL, app.prefix, saleId);
     assertEquals([state.orders, state.sold, state.remaining], [20, 20, 30]);
     assertEquals(
       await breaches(app.sql, state, saleId, [...before, ...during, ...after]),

@@ -1,6 +1,6 @@
 import { buildApp } from "../../app.ts";
-import { type Config, loadConfig } from "../../lib/config.ts";
-import { connectDb, type Sql } from "../../lib/db.ts";
+import { type Config, loadConfig } from "../../lib/infra/config.ts";
+import { connectDb, type Sql } from "../../lib/infra/db.ts";
 import { openPlatform, type Platform } from "../../lib/platform.ts";
 import {
   ADMIN_TOKEN,

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { bridgeHandler } from "../../lib/redis/bridge.ts";
+import { bridgeHandler } from "../../lib/infra/redis/bridge.ts";
 import { freePort, REDIS_URL } from "./env.ts";
 
 export const BRIDGE_TOKEN = "test-bridge-token-0123456789";

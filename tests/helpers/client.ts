@@ -1,4 +1,7 @@
+import type { Attempt } from "../../loadtest/scenarios.ts";
 import { ADMIN_TOKEN } from "./env.ts";
+
+export type { Attempt };
 
 export interface Answer {
   status: number;
@@ -56,16 +59,6 @@ export async function createSale(base: string, input: SaleInput): Promise<number
   }, admin);
   if (res.status !== 201) throw new Error(`create sale: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
-}
-
-/** One purchase attempt as the client saw it; `status` 0 means no answer (reset, refused). */
-export interface Attempt {
-  userId: string;
-  status: number;
-  result: string | null;
-  orderId: string | null;
-  /** The order named is pending (202, or ALREADY_PURCHASED naming an order not yet confirmed). */
-  pending?: boolean;
 }
 
 export async function purchase(

@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { migrate, readMigrations } from "../../db/migrate.ts";
-import { connectDb } from "../../lib/db.ts";
+import { connectDb } from "../../lib/infra/db.ts";
 
 export const PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = "redis://127.0.0.1:6379";

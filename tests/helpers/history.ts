@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import type { Attempt } from "./client.ts";
-import type { Sql } from "../../lib/db.ts";
-import { breaches, NO_BREACHES, settle, verdict } from "./invariants.ts";
+import type { Sql } from "../../lib/infra/db.ts";
+import { breaches, NO_BREACHES, verdict, waitUntilQuiet } from "./invariants.ts";
 
 /** How many times each fault runs: `FAULT_PROFILE=long` (deno task faults --long) runs each 20×. */
 export const LONG = Deno.env.get("FAULT_PROFILE") === "long";
@@ -145,8 +145,8 @@ export class History {
   }
 
   /**
-   * Waits for the platform to settle, then checks the history against PostgreSQL and Redis: every
-   * breach count must be 0. Returns the settled state and the breaches, which it also prints.
+   * Waits until the platform is quiet, then checks the history against PostgreSQL and Redis: every
+   * breach count must be 0. Returns the quiet state and the breaches, which it also prints.
    */
   async check(
     sql: Sql,
@@ -155,7 +155,7 @@ export class History {
     saleId: number,
     options: { redisLostData?: boolean } = {},
   ) {
-    const state = await settle(sql, redisUrl, prefix, saleId, 30_000);
+    const state = await waitUntilQuiet(sql, redisUrl, prefix, saleId, 30_000);
     const found = await breaches(sql, state, saleId, this.attempts, options);
     console.log(
       `[${this.name}] seed ${this.seed}`,

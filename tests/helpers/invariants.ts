@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { saleKeys } from "../../lib/gate/keys.ts";
-import type { Sql } from "../../lib/db.ts";
+import type { Sql } from "../../lib/infra/db.ts";
 import type { Attempt } from "./client.ts";
 
 /** Breaches of DESIGN §1 found by counting rows and keys; every field must be 0. */
@@ -59,7 +59,7 @@ export async function readState(
 }
 
 /** Waits until the outbox is empty and Redis agrees with PostgreSQL, or the time is up. */
-export async function settle(
+export async function waitUntilQuiet(
   sql: Sql,
   redisUrl: string,
   prefix: string,

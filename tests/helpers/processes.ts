@@ -1,4 +1,4 @@
-import { connectDb, type Sql } from "../../lib/db.ts";
+import { connectDb, type Sql } from "../../lib/infra/db.ts";
 import { deleteKeys } from "./app.ts";
 import {
   ADMIN_TOKEN,

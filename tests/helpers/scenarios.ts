@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import type { TestApp } from "./app.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { type Attempt, call, countBy, createSale, pool, purchase } from "./client.ts";
-import { breaches, NO_BREACHES, settle } from "./invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "./invariants.ts";
 
 /** A shopper's client that retries "try again" answers (503 SALE_REBUILDING), recording each. */
 export async function buyRetrying(
@@ -35,7 +35,7 @@ export async function sameShopperStorm(app: TestApp, redisUrl: string): Promise<
   const winner = attempts.find((a) => a.result === "SUCCESS")!;
   assert(attempts.every((a) => a.orderId === winner.orderId), "every answer names the one order");
 
-  const state = await settle(app.sql, redisUrl, app.prefix, saleId);
+  const state = await waitUntilQuiet(app.sql, redisUrl, app.prefix, saleId);
   assertEquals([state.orders, state.sold, state.remaining], [1, 1, 9]);
   assertEquals(await breaches(app.sql, state, saleId, attempts), NO_BREACHES);
   const mine = await call(app.url, "GET", `/api/sales/${saleId}/orders/the-same-shopper`);
@@ -66,7 +66,7 @@ export async function redisLossMidSale(
   assertEquals(countBy(fresh, (a) => a.result), { SUCCESS: 40, SOLD_OUT: 260 });
   assert(log.some((a) => a.status === 503), "purchases were held back during the rebuild");
 
-  const state = await settle(app.sql, redisUrl, app.prefix, saleId);
+  const state = await waitUntilQuiet(app.sql, redisUrl, app.prefix, saleId);
   assertEquals([state.sold, state.remaining, state.buyers], [100, 0, 100]);
   assertEquals(await breaches(app.sql, state, saleId, log), NO_BREACHES);
   const sale = await call(app.url, "GET", `/api/sales/${saleId}`);

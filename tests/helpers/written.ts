@@ -1,4 +1,4 @@
-import type { Sql } from "../../lib/db.ts";
+import type { Sql } from "../../lib/infra/db.ts";
 
 /** Everything a refused request could have changed: rows counted, each sale's row and stock. */
 export interface Written {

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { type Attempt, countBy, createSale, pool } from "../helpers/client.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 
 /** One purchase from a client at `ip` (as the trusted proxy in front reports it). */
 async function buyFrom(base: string, saleId: number, userId: string, forwardedFor: string) {
@@ -63,7 +63,7 @@ Deno.test("abuse limits: a noisy client and a noisy shopper get 429, everyone el
 
     // A throttled attempt wrote nothing: 71 orders in all, and the history checks out.
     const attempts = [...bot, ...real, ...same].map((r) => r.attempt);
-    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     assertEquals([state.orders, state.remaining], [71, 929]);
     assertEquals(await breaches(app.sql, state, saleId, attempts), NO_BREACHES);
   } finally {

@@ -1,7 +1,7 @@
 import { buildApp } from "../../app.ts";
-import { loadConfig } from "../../lib/config.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
 import { openPlatform } from "../../lib/platform.ts";
-import { adminSession } from "../../lib/admin_auth.ts";
+import { adminSession } from "../../lib/web/admin_auth.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { deleteKeys, startTestApp } from "../helpers/app.ts";
 import { admin, type Answer, call, purchase } from "../helpers/client.ts";

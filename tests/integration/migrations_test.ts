@@ -3,7 +3,7 @@
  * once per content; this test still runs them from scratch on an empty database.
  */
 import { migrate, readMigrations } from "../../db/migrate.ts";
-import { connectDb, type Sql } from "../../lib/db.ts";
+import { connectDb, type Sql } from "../../lib/infra/db.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createEmptyDatabase, createTestDatabase } from "../helpers/env.ts";
 

@@ -2,7 +2,7 @@ import { assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { REDIS_URL } from "../helpers/env.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { sameShopperStorm } from "../helpers/scenarios.ts";
 
 Deno.test("one shopper, 60 purchases at once: one order, 59 ALREADY_PURCHASED with its id", async () => {
@@ -36,7 +36,7 @@ Deno.test("20 shoppers asking 3 each of 10 items: three orders of 3, and the 10t
     const after = await purchase(app.url, saleId, "after-last", 1);
     assertEquals([after.status, after.result], [410, "SOLD_OUT"]);
 
-    const state = await settle(app.sql, REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, REDIS_URL, app.prefix, saleId);
     assertEquals([state.orders, state.sold, state.remaining], [4, 10, 0]);
     assertEquals(await breaches(app.sql, state, saleId, [...attempts, last, after]), NO_BREACHES);
   } finally {
@@ -56,7 +56,7 @@ Deno.test("a quantity above the per-shopper limit is refused and writes nothing"
     assertEquals(res.body.error.code, "QUANTITY_OVER_LIMIT");
     const ok = await purchase(app.url, saleId, "greedy", 2);
     assertEquals(ok.result, "SUCCESS");
-    const state = await settle(app.sql, REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, REDIS_URL, app.prefix, saleId);
     assertEquals([state.sold, state.remaining], [2, 8]);
   } finally {
     await app.close();
@@ -130,7 +130,7 @@ Deno.test("opening a sale by PATCH lets it sell; lowering stock below what is so
       auth,
     );
     assertEquals([raise.status, raise.body.remainingStock], [200, 5]);
-    const state = await settle(app.sql, REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, REDIS_URL, app.prefix, saleId);
     assertEquals([state.total, state.sold, state.remaining], [8, 3, 5]);
   } finally {
     await app.close();

@@ -11,7 +11,7 @@ import {
   pool,
   purchase,
 } from "../helpers/client.ts";
-import { settle } from "../helpers/invariants.ts";
+import { waitUntilQuiet } from "../helpers/invariants.ts";
 
 async function ordersIn(app: TestApp, saleId: number): Promise<number> {
   const [row] = await app.sql<{ n: number }[]>`
@@ -53,7 +53,7 @@ Deno.test("a reset 2 ms after a reconcile still deletes the orders and restores 
     assertEquals([reset.status, reset.body.reset.stockAfter], [200, 100]);
 
     assertEquals(await ordersIn(app, saleId), 0, "the reset deleted the orders");
-    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     assertEquals([state.orders, state.remaining, state.buyers], [0, 100, 0]);
   } finally {
     await app.close();
@@ -110,7 +110,7 @@ Deno.test("a settings change while a rebuild is held in PostgreSQL reaches Redis
     const { meta, stock } = await redisMeta(app, saleId);
     assertEquals([meta.total, meta.end, stock], ["50", String(endMs), 44]);
     await app.platform.writer.drain();
-    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     assertEquals([state.total, state.orders, state.remaining], [50, 6, 44]);
 
     await new Promise((r) => setTimeout(r, Math.max(0, endMs - Date.now() + 200)));
@@ -131,7 +131,7 @@ Deno.test("with no live state, a total below what PostgreSQL holds is refused", 
     const saleId = await createSale(app.url, { totalStock: 10 });
     const bought = await pool(6, 6, (i) => purchase(app.url, saleId, `buyer-${i}`));
     assertEquals(countBy(bought, (a) => a.result), { SUCCESS: 6 });
-    await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     const redis = new Redis(app.config.REDIS_URL);
     const k = saleKeys(app.prefix, saleId);
     await redis.del(k.meta, k.stock, k.buyers);
@@ -151,7 +151,7 @@ Deno.test("with no live state, a total below what PostgreSQL holds is refused", 
 
     const ok = await call(app.url, "PATCH", `/api/admin/sales/${saleId}`, { totalStock: 6 }, admin);
     assertEquals(ok.status, 200);
-    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     assertEquals([state.total, state.orders, state.remaining], [6, 6, 0]);
     assert(state.buyers === 6);
   } finally {

@@ -9,7 +9,7 @@ import {
   pool,
   purchase,
 } from "../helpers/client.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 
 Deno.test("reconcile while reservations are not yet in PostgreSQL never sells their items again", async () => {
   const app = await startTestApp(HELD_WRITER);
@@ -30,7 +30,7 @@ Deno.test("reconcile while reservations are not yet in PostgreSQL never sells th
     await app.platform.writer.drain(); // the held batches finally go in: same ids, no harm
 
     const all: Attempt[] = [...first, ...rest];
-    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     assertEquals([state.sold, state.orders, state.remaining], [10, 10, 0]);
     assertEquals(await breaches(app.sql, state, saleId, all), NO_BREACHES);
   } finally {
@@ -53,7 +53,7 @@ Deno.test("a reset while writes are in flight: the old reservations never land a
     // The held writer now flushes both generations: the 6 from before the reset are void.
     await app.platform.writer.drain();
 
-    const state = await settle(app.sql, app.config.REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, app.config.REDIS_URL, app.prefix, saleId);
     assertEquals([state.sold, state.orders, state.remaining], [10, 10, 0]);
     const rows = await app.sql`SELECT user_id FROM orders WHERE sale_id = ${saleId}`;
     assertEquals(rows.filter((r) => String(r.user_id).startsWith("old-")).length, 0);

@@ -3,15 +3,16 @@
  * (@upstash/redis) through the REST bridge. Every call the platform makes, the scripts' result codes
  * through the Gate, values that must survive byte for byte, and errors.
  */
-import { Gate, type SaleSettings } from "../../lib/gate/gate.ts";
+import type { SaleSettings } from "../../lib/domain/sale.ts";
+import { Gate } from "../../lib/gate/gate.ts";
 import {
   type RedisClient,
   RedisUnavailableError,
   type Script,
   sha1Hex,
-} from "../../lib/redis/client.ts";
-import { connectRest } from "../../lib/redis/rest.ts";
-import { connectTcp } from "../../lib/redis/tcp.ts";
+} from "../../lib/infra/redis/client.ts";
+import { connectRest } from "../../lib/infra/redis/rest.ts";
+import { connectTcp } from "../../lib/infra/redis/tcp.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { deleteKeys } from "../helpers/app.ts";
 import { BRIDGE_TOKEN, startBridge } from "../helpers/bridge.ts";
@@ -220,8 +221,8 @@ for (const adapter of ADAPTERS) {
       const gate = await Gate.load(client, p);
       const sale = 7;
       // No state yet: purchases wait for a rebuild; an admin change asks for one.
-      assertEquals(await gate.reserve(sale, "u1", "o1", 1), { code: "NOT_READY" });
-      assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
+      assertEquals(await gate.reserve(sale, "u1", "o1", 1), { code: "SALE_REBUILDING" });
+      assertEquals(await gate.configure(sale, settings()), { code: "SALE_REBUILDING" });
       assertEquals(await gate.readStock(sale), null);
 
       const held = await gate.hold(sale, 10_000);
@@ -232,7 +233,7 @@ for (const adapter of ADAPTERS) {
       assertEquals(await gate.renew(sale, "other", 10_000), false);
       assertEquals(await gate.rebuild(sale, "other", "only", 3, settings(), []), "LEASE_LOST");
       // A settings change during the rebuild: its last step reads PostgreSQL again first.
-      assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
+      assertEquals(await gate.configure(sale, settings()), { code: "SALE_REBUILDING" });
       assertEquals(
         await gate.rebuild(sale, held.token, "only", 3, settings(), []),
         "SETTINGS_CHANGED",
@@ -243,7 +244,7 @@ for (const adapter of ADAPTERS) {
       const next = await gate.hold(sale, 10_000);
       assert(next && BigInt(next.token) > BigInt(held.token), "fencing tokens only grow");
       await gate.abandon(sale, next.token, false);
-      assertEquals(await gate.configure(sale, settings()), { code: "NO_STATE" });
+      assertEquals(await gate.configure(sale, settings()), { code: "SALE_REBUILDING" });
       const third = await gate.hold(sale, 10_000);
       assert(third, "the closed sale's lease was let go");
       await gate.abandon(sale, third.token, true);
@@ -255,7 +256,10 @@ for (const adapter of ADAPTERS) {
       const again = await gate.reserve(sale, "shopper-é😀", "order-2", 1);
       assert(again.code === "ALREADY_PURCHASED", JSON.stringify(again));
       assertEquals([again.buyer.orderId, again.buyer.quantity], ["order-1", 2]);
-      assertEquals(await gate.reserve(sale, "u2", "order-3", 3), { code: "OVER_LIMIT", limit: 2 });
+      assertEquals(await gate.reserve(sale, "u2", "order-3", 3), {
+        code: "QUANTITY_OVER_LIMIT",
+        limit: 2,
+      });
       assertEquals(await gate.reserve(sale, "u2", "order-3", 2), {
         code: "SOLD_OUT",
         remaining: 1,

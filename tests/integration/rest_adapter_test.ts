@@ -5,7 +5,7 @@ import { startTestApp } from "../helpers/app.ts";
 import { startBridge } from "../helpers/bridge.ts";
 import { countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { REDIS_URL } from "../helpers/env.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { RedisServer } from "../helpers/processes.ts";
 import { redisLossMidSale, sameShopperStorm } from "../helpers/scenarios.ts";
 
@@ -18,7 +18,7 @@ Deno.test("REST adapter: 2,000 shoppers, 300 at a time, for 100 items: exactly 1
 
     assertEquals(countBy(attempts, (a) => a.result), { SUCCESS: 100, SOLD_OUT: 1900 });
     assertEquals(new Set(attempts.map((a) => a.orderId).filter(Boolean)).size, 100);
-    const state = await settle(app.sql, REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, REDIS_URL, app.prefix, saleId);
     assertEquals([state.orders, state.sold, state.remaining], [100, 100, 0]);
     assertEquals(await breaches(app.sql, state, saleId, attempts), NO_BREACHES);
   } finally {

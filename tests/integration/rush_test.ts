@@ -2,7 +2,7 @@ import { assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { type Attempt, call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { REDIS_URL } from "../helpers/env.ts";
-import { breaches, NO_BREACHES, settle } from "../helpers/invariants.ts";
+import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 
 Deno.test("3,000 shoppers, 500 at a time, for 100 items: exactly 100 sold", async () => {
   const app = await startTestApp();
@@ -15,7 +15,7 @@ Deno.test("3,000 shoppers, 500 at a time, for 100 items: exactly 100 sold", asyn
     assertEquals(attempts.filter((a) => a.status >= 500 || a.status === 0).length, 0);
     assertEquals(new Set(attempts.map((a) => a.orderId).filter(Boolean)).size, 100);
 
-    const state = await settle(app.sql, REDIS_URL, app.prefix, saleId);
+    const state = await waitUntilQuiet(app.sql, REDIS_URL, app.prefix, saleId);
     assertEquals({ orders: state.orders, sold: state.sold, remaining: state.remaining }, {
       orders: 100,
       sold: 100,
@@ -53,7 +53,7 @@ Deno.test("the original platform's POST /purchase sells sale 1 exactly", async (
       "200 SUCCESS": 100,
       "410 SOLD_OUT": 2900,
     });
-    const state = await settle(app.sql, REDIS_URL, app.prefix, 1);
+    const state = await waitUntilQuiet(app.sql, REDIS_URL, app.prefix, 1);
     assertEquals(state.sold, 100);
     assertEquals(state.remaining, 0);
     assertEquals(await breaches(app.sql, state, 1, attempts), NO_BREACHES);

@@ -72,7 +72,7 @@ Deno.test("CORS: only the configured origins get access-control headers", async 
 });
 
 Deno.test("CORS_ORIGINS must list origins", async () => {
-  const { loadConfig } = await import("../../lib/config.ts");
+  const { loadConfig } = await import("../../lib/infra/config.ts");
   assertEquals(loadConfig({}).CORS_ORIGINS, []);
   assertEquals(
     loadConfig({ CORS_ORIGINS: "https://a.example,https://b.example:8443" }).CORS_ORIGINS,

@@ -6,9 +6,9 @@
 import { Redis } from "ioredis";
 import { Gate } from "../../lib/gate/gate.ts";
 import { saleKeys } from "../../lib/gate/keys.ts";
-import type { RedisClient } from "../../lib/redis/client.ts";
-import { connectRest } from "../../lib/redis/rest.ts";
-import { connectTcp } from "../../lib/redis/tcp.ts";
+import type { RedisClient } from "../../lib/infra/redis/client.ts";
+import { connectRest } from "../../lib/infra/redis/rest.ts";
+import { connectTcp } from "../../lib/infra/redis/tcp.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { deleteKeys } from "../helpers/app.ts";
 import { BRIDGE_TOKEN, startBridge } from "../helpers/bridge.ts";

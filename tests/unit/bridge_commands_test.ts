@@ -1,9 +1,9 @@
-import { allowedOverRest } from "../../lib/redis/bridge.ts";
+import { allowedOverRest } from "../../lib/infra/redis/bridge.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 
 Deno.test("the REST bridge allows every command the REST adapter sends, and no other", async () => {
   // A command added to the adapter and not to the bridge would fail only in REST deployments.
-  const source = await Deno.readTextFile(new URL("../../lib/redis/rest.ts", import.meta.url));
+  const source = await Deno.readTextFile(new URL("../../lib/infra/redis/rest.ts", import.meta.url));
   const sent = new Set([
     ...[...source.matchAll(/\["([A-Z]+)"/g)].map((m) => m[1]!),
     ...[...source.matchAll(/redis\.(evalsha|eval)\b/g)].map((m) => m[1]!.toUpperCase()),

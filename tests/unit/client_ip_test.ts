@@ -1,5 +1,5 @@
 import { assertEquals } from "../helpers/assert.ts";
-import { cameOverHttps, clientIp, peerAddress } from "../../lib/client_ip.ts";
+import { cameOverHttps, clientIp, peerAddress } from "../../lib/web/client_ip.ts";
 
 const req = (xff?: string) =>
   new Request("http://x/", { headers: xff === undefined ? {} : { "x-forwarded-for": xff } });

@@ -1,8 +1,8 @@
 import { assertEquals, assertMatch } from "../helpers/assert.ts";
 import { CONFIG_DOCS, configTable, withConfigTable } from "../../dev/gen_config_docs.ts";
-import { configSchema } from "../../lib/config.ts";
+import { configSchema } from "../../lib/infra/config.ts";
 
-Deno.test("docs/configuration.md holds the table lib/config.ts generates (run `deno task gen:config`)", async () => {
+Deno.test("docs/configuration.md holds the table lib/infra/config.ts generates (run `deno task gen`)", async () => {
   const page = await Deno.readTextFile(CONFIG_DOCS);
   assertEquals(page, withConfigTable(page));
 });

@@ -1,4 +1,4 @@
-import { loadConfig } from "../../lib/config.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 
 function failure(env: Record<string, string>): string {

@@ -1,5 +1,6 @@
-import { idParam, userIdSchema } from "../../lib/http.ts";
-import { createSaleInput, saleTimesInput, updateSaleInput } from "../../lib/sales/input.ts";
+import { idParam } from "../../lib/web/http.ts";
+import { userIdSchema } from "../../lib/domain/input.ts";
+import { createSaleInput, saleTimesInput, updateSaleInput } from "../../lib/domain/input.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 
 const VALID = {

@@ -1,4 +1,4 @@
-import { Histogram } from "../../lib/metrics.ts";
+import { Histogram } from "../../lib/infra/metrics.ts";
 import { assertEquals } from "../helpers/assert.ts";
 
 const BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];

@@ -1,7 +1,11 @@
-import { AppError, errorBody, ERRORS } from "../../lib/errors.ts";
-import type { Order } from "../../lib/orders/order.ts";
-import { API_STATUS, purchaseAnswer, SEED_STATUS } from "../../lib/sales/outcome.ts";
-import type { PurchaseOutcome } from "../../lib/sales/purchase.ts";
+import { errorBody, ERRORS, originalErrorBody } from "../../lib/domain/errors.ts";
+import type { Order } from "../../lib/domain/order.ts";
+import {
+  LUA_REPLY,
+  OUTCOMES,
+  purchaseAnswer,
+  type PurchaseOutcome,
+} from "../../lib/domain/outcome.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 
 const order: Order = {
@@ -103,52 +107,89 @@ const CASES: {
 Deno.test("purchaseAnswer maps every answered outcome to its status and body", () => {
   for (const c of CASES) {
     const label = `${c.outcome.result} ${JSON.stringify(c.body.message)}`;
-    assertEquals(purchaseAnswer(c.outcome, API_STATUS), { status: c.api, body: c.body }, label);
-    assertEquals(purchaseAnswer(c.outcome, SEED_STATUS), { status: c.seed, body: c.body }, label);
+    const api = { status: c.api, body: c.body, headers: {} };
+    assertEquals(purchaseAnswer(c.outcome, "api"), api, label);
+    assertEquals(purchaseAnswer(c.outcome, "original"), { ...api, status: c.seed }, label);
   }
 });
 
 Deno.test("purchaseAnswer: the error object appears exactly on statuses >= 400", () => {
-  for (const statuses of [API_STATUS, SEED_STATUS]) {
+  for (const surface of ["api", "original"] as const) {
     for (const c of CASES) {
-      const { status, body } = purchaseAnswer(c.outcome, statuses);
+      const { status, body } = purchaseAnswer(c.outcome, surface);
       assertEquals("error" in body, status >= 400, `${c.outcome.result} at ${status}`);
     }
   }
 });
 
-Deno.test("the status tables: API 201 on SUCCESS, the seed's 200, every refusal the same 4xx", () => {
-  assertEquals(API_STATUS, {
-    SUCCESS: 201,
-    PENDING: 202,
-    ALREADY_PURCHASED: 409,
-    SOLD_OUT: 410,
-    SALE_NOT_ACTIVE: 403,
-    SALE_NOT_FOUND: 404,
+Deno.test("the status columns: API 201 on SUCCESS, the original's 200, every refusal the same", () => {
+  const statuses = Object.fromEntries(
+    Object.entries(OUTCOMES).map(([result, row]) => [result, [row.api, row.original]]),
+  );
+  assertEquals(statuses, {
+    SUCCESS: [201, 200],
+    PENDING: [202, 202],
+    ALREADY_PURCHASED: [409, 409],
+    SOLD_OUT: [410, 410],
+    SALE_NOT_ACTIVE: [403, 403],
+    SALE_NOT_FOUND: [404, 404],
+    QUANTITY_OVER_LIMIT: [400, 400],
+    SALE_REBUILDING: [503, 503],
+    VOIDED: [503, 503],
+    RATE_LIMITED: [429, 429],
   });
-  assertEquals(SEED_STATUS, { ...API_STATUS, SUCCESS: 200 });
 });
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
+Deno.test("refusals of the request or moment are values answered with their error shape", () => {
+  const cases: [PurchaseOutcome, number, string, string, Record<string, string>][] = [
+    [
+      { result: "QUANTITY_OVER_LIMIT", limit: 3 },
+      400,
+      "QUANTITY_OVER_LIMIT",
+      "The quantity is above the per-shopper limit of 3.",
+      {},
+    ],
+    [{ result: "SALE_REBUILDING" }, 503, "SALE_REBUILDING", ERRORS.SALE_REBUILDING.message, {
+      "retry-after": "1",
+    }],
+    // A reservation voided by a reset is answered exactly as a rebuilding sale, as before.
+    [{ result: "VOIDED" }, 503, "SALE_REBUILDING", ERRORS.SALE_REBUILDING.message, {
+      "retry-after": "1",
+    }],
+    [
+      { result: "RATE_LIMITED", retryAfterMs: 1500 },
+      429,
+      "RATE_LIMITED",
+      ERRORS.RATE_LIMITED.message,
+      {
+        "retry-after": "2",
+      },
+    ],
+  ];
+  for (const [outcome, status, code, message, headers] of cases) {
+    assertEquals(purchaseAnswer(outcome, "api"), {
+      status,
+      body: errorBody(code as "SALE_REBUILDING", message),
+      headers,
+    });
+    assertEquals(purchaseAnswer(outcome, "original"), {
+      status,
+      body: originalErrorBody(code as "SALE_REBUILDING", message),
+      headers,
+    });
   }
-  throw new Error("expected a throw");
-}
+});
 
-Deno.test("OVER_LIMIT and REBUILDING throw AppErrors with their codes and statuses", () => {
-  for (const statuses of [API_STATUS, SEED_STATUS]) {
-    const over = thrown(() => purchaseAnswer({ result: "OVER_LIMIT", limit: 3 }, statuses));
-    assert(over instanceof AppError, "OVER_LIMIT throws an AppError");
-    assertEquals([over.code, over.status], ["QUANTITY_OVER_LIMIT", 400]);
-    assertEquals(over.message, "The quantity is above the per-shopper limit of 3.");
-
-    const rebuilding = thrown(() => purchaseAnswer({ result: "REBUILDING" }, statuses));
-    assert(rebuilding instanceof AppError, "REBUILDING throws an AppError");
-    assertEquals([rebuilding.code, rebuilding.status], ["SALE_REBUILDING", 503]);
-    assertEquals(rebuilding.message, ERRORS.SALE_REBUILDING.message);
+Deno.test("the outcome table names exactly purchase.lua's reply codes", async () => {
+  const lua = await Deno.readTextFile(new URL("../../lib/gate/purchase.lua", import.meta.url));
+  const header = lua.slice(lua.indexOf("Returns {code"), lua.indexOf("]]"));
+  const inHeader = [...header.matchAll(/^\s*\{(\d+)[,}]/gm)].map((m) => Number(m[1]));
+  const named = Object.values(LUA_REPLY);
+  assertEquals([...inHeader].sort(), [...named].sort(), "LUA_REPLY and the script's header agree");
+  const used = new Set(Object.values(OUTCOMES).flatMap((row) => [...row.lua]));
+  assertEquals([...used].sort(), [...named].sort(), "every reply ends in some outcome");
+  for (const row of Object.values(OUTCOMES)) {
+    assert(row.metric in OUTCOMES, `the metric label ${row.metric} is itself an outcome name`);
   }
 });
 

@@ -1,4 +1,4 @@
-import { type Sale, saleJson, saleStatus, settingsOf } from "../../lib/sales/sale.ts";
+import { type Sale, saleJson, saleStatus, settingsOf } from "../../lib/domain/sale.ts";
 import { assertEquals } from "../helpers/assert.ts";
 
 const START = Date.UTC(2030, 0, 1, 12, 0, 0);

@@ -1,4 +1,4 @@
-import { loadQueries } from "../../lib/sql.ts";
+import { loadQueries } from "../../lib/infra/sql.ts";
 import { assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 
 const FILE = `-- A header comment before the first query is ignored.

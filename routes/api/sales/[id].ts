@@ -1,6 +1,6 @@
-import { AppError } from "../../../lib/errors.ts";
-import { type Handlers, idParam, json, parseParams } from "../../../lib/http.ts";
-import { saleJson } from "../../../lib/sales/sale.ts";
+import { AppError } from "../../../lib/domain/errors.ts";
+import { type Handlers, idParam, json, parseParams } from "../../../lib/web/http.ts";
+import { saleJson } from "../../../lib/domain/sale.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {

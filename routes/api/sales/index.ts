@@ -1,5 +1,5 @@
-import { type Handlers, json } from "../../../lib/http.ts";
-import { saleJson } from "../../../lib/sales/sale.ts";
+import { type Handlers, json } from "../../../lib/web/http.ts";
+import { saleJson } from "../../../lib/domain/sale.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {

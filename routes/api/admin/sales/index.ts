@@ -1,6 +1,6 @@
-import { type Handlers, json, readJson } from "../../../../lib/http.ts";
-import { createSaleInput } from "../../../../lib/sales/input.ts";
-import { saleJson } from "../../../../lib/sales/sale.ts";
+import { type Handlers, json, readJson } from "../../../../lib/web/http.ts";
+import { createSaleInput } from "../../../../lib/domain/input.ts";
+import { saleJson } from "../../../../lib/domain/sale.ts";
 
 export const handler: Handlers = {
   async POST(ctx) {

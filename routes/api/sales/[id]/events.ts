@@ -1,5 +1,5 @@
-import { AppError } from "../../../../lib/errors.ts";
-import { type Handlers, idParam, parseParams } from "../../../../lib/http.ts";
+import { AppError } from "../../../../lib/domain/errors.ts";
+import { type Handlers, idParam, parseParams } from "../../../../lib/web/http.ts";
 
 /** A refused stream's client may retry once others have closed: a browser's tab, a deploy. */
 const RETRY_AFTER_S = 10;

@@ -1,16 +1,10 @@
 import { z } from "zod";
-import {
-  type Handlers,
-  idParam,
-  json,
-  parseParams,
-  readJson,
-  userIdSchema,
-} from "../../../../lib/http.ts";
-import { API_STATUS, purchaseAnswer, soldOutResponse } from "../../../../lib/sales/outcome.ts";
+import { type Handlers, idParam, json, parseParams, readJson } from "../../../../lib/web/http.ts";
+import { userIdSchema } from "../../../../lib/domain/input.ts";
+import { purchaseAnswer, soldOutResponse } from "../../../../lib/domain/outcome.ts";
 
 const body = z.strictObject({
-  // Optional only for token-identified shoppers (lib/identity.ts); demo mode requires it.
+  // Optional only for token-identified shoppers (lib/identity/identity.ts); demo mode requires it.
   userId: userIdSchema.optional(),
   quantity: z.number().int().min(1).max(1000).default(1),
 });
@@ -24,7 +18,7 @@ export const handler: Handlers = {
     // call (see lib/sales/purchase.ts).
     if (ctx.state.purchases.refusedAsSoldOut(saleId, shopper)) return soldOutResponse();
     const outcome = await ctx.state.purchases.purchase(saleId, shopper, input.quantity);
-    const { status, body: answer } = purchaseAnswer(outcome, API_STATUS);
-    return json(answer, status);
+    const answer = purchaseAnswer(outcome, "api");
+    return json(answer.body, answer.status, answer.headers);
   },
 };

@@ -1,4 +1,4 @@
-import { type Handlers, idParam, json, parseParams } from "../../../../../lib/http.ts";
+import { type Handlers, idParam, json, parseParams } from "../../../../../lib/web/http.ts";
 
 export const handler: Handlers = {
   async POST(ctx) {

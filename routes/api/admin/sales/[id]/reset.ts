@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { type Handlers, idParam, json, parseParams, readJson } from "../../../../../lib/http.ts";
+import {
+  type Handlers,
+  idParam,
+  json,
+  parseParams,
+  readJson,
+} from "../../../../../lib/web/http.ts";
 
 const body = z.strictObject({ totalStock: z.number().int().min(0).max(10_000_000).optional() });
 

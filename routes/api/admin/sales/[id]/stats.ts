@@ -1,6 +1,6 @@
-import { type Handlers, idParam, json, parseParams } from "../../../../../lib/http.ts";
-import { Metrics } from "../../../../../lib/metrics.ts";
-import { saleJson } from "../../../../../lib/sales/sale.ts";
+import { type Handlers, idParam, json, parseParams } from "../../../../../lib/web/http.ts";
+import { Metrics } from "../../../../../lib/infra/metrics.ts";
+import { saleJson } from "../../../../../lib/domain/sale.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {

@@ -1,12 +1,7 @@
-import { AppError } from "../../../../../lib/errors.ts";
-import {
-  type Handlers,
-  idParam,
-  json,
-  parseParams,
-  userIdSchema,
-} from "../../../../../lib/http.ts";
-import { orderJson } from "../../../../../lib/orders/order.ts";
+import { AppError } from "../../../../../lib/domain/errors.ts";
+import { type Handlers, idParam, json, parseParams } from "../../../../../lib/web/http.ts";
+import { userIdSchema } from "../../../../../lib/domain/input.ts";
+import { orderJson } from "../../../../../lib/domain/order.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {
@@ -16,7 +11,7 @@ export const handler: Handlers = {
       ctx,
       parseParams(userIdSchema, ctx.params.userId),
     );
-    if (!ctx.state.cache.get(saleId)) throw new AppError("SALE_NOT_FOUND");
+    if (!ctx.state.catalog.cached(saleId)) throw new AppError("SALE_NOT_FOUND");
     const order = await ctx.state.catalog.order(saleId, shopper);
     if (!order) throw new AppError("ORDER_NOT_FOUND");
     return json({ order: orderJson(order) });

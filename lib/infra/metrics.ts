@@ -1,0 +1,268 @@
+import { loadScript, type RedisClient, type Script } from "./redis/client.ts";
+
+/**
+ * Counters and histograms for `GET /metrics` and the stats routes, counted for the whole
+ * deployment: each process adds what it counted since its last flush to totals in Redis about once
+ * a second (`metrics_flush.lua`), and every scrape reads those totals. Whichever process a scrape
+ * lands on, it sees the same numbers, and they never go back (a worker's restart resets nothing).
+ */
+
+export const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+export const BUCKETS_ROWS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
+
+/** How often a process adds its counts to the shared totals. */
+const FLUSH_MS = 1000;
+/** A process silent this long (killed) no longer counts in the summed gauges. */
+const GONE_MS = 10_000;
+
+/** A Prometheus histogram; `unit` divides observations for display (1000: ms shown as seconds). */
+export class Histogram {
+  readonly counts: number[];
+  count = 0;
+  sum = 0;
+
+  constructor(private readonly buckets: number[] = BUCKETS_MS, private readonly unit = 1000) {
+    this.counts = new Array<number>(buckets.length).fill(0);
+  }
+
+  observe(value: number): void {
+    this.count++;
+    this.sum += value;
+    const i = this.buckets.findIndex((b) => value <= b);
+    if (i >= 0) this.counts[i]!++;
+  }
+
+  /** Its series under `name`, in exposition order: cumulative buckets, then sum and count. */
+  series(name: string): [string, number][] {
+    let cumulative = 0;
+    const out: [string, number][] = this.buckets.map((b, i) => {
+      cumulative += this.counts[i]!;
+      return [`${name}_bucket{le="${b / this.unit}"}`, cumulative];
+    });
+    out.push(
+      [`${name}_bucket{le="+Inf"}`, this.count],
+      [`${name}_sum`, this.sum / this.unit],
+      [`${name}_count`, this.count],
+    );
+    return out;
+  }
+}
+
+/** What else in the process is counted, besides purchases (the writer, sweeper, reconciler…). */
+export interface MetricSources {
+  /** Counters, cumulative since the process started, by series name (ending in `_total`). */
+  counters(): Record<string, number>;
+  histograms: Record<string, Histogram>;
+  /** This process's gauges now; the deployment's are their sums over its live processes. */
+  gauges(): Record<string, number>;
+}
+
+/** The deployment's numbers as Redis holds them. */
+export interface Totals {
+  /** Counter and histogram series -> total of every process. */
+  counters: Map<string, number>;
+  /** Gauge -> sum over the processes that reported in the last GONE_MS. */
+  gauges: Map<string, number>;
+  processes: number;
+}
+
+/**
+ * The deployment's metrics, shared by its processes: counter totals (series -> value), each
+ * process's gauges (process -> JSON) and when each process last reported (process -> Redis ms).
+ * One hash tag, so the flush script touches one Redis Cluster slot.
+ */
+export function metricsKeys(prefix: string): { counters: string; gauges: string; seen: string } {
+  const base = `${prefix}:{metrics}`;
+  return { counters: `${base}:counters`, gauges: `${base}:gauges`, seen: `${base}:seen` };
+}
+
+const PURCHASES = "flashsale_purchases_total";
+
+export class Metrics {
+  /** This process's counter series since it started. */
+  private readonly counted = new Map<string, number>();
+  readonly purchaseLatency = new Histogram();
+  /** Times accepting a connection failed (out of file descriptors): the server listened again. */
+  acceptErrors = 0;
+  private sources: MetricSources = { counters: () => ({}), histograms: {}, gauges: () => ({}) };
+  /** What the last successful flush had added: the next one sends only what came since. */
+  private flushed = new Map<string, number>();
+  private flushing: Promise<void> = Promise.resolve();
+  private waiting: Promise<void> | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** pid plus a random part: unique across hosts and pid reuse. */
+  private readonly process = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+
+  private constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: ReturnType<typeof metricsKeys>,
+    private readonly script: Script,
+  ) {}
+
+  static async load(redis: RedisClient, prefix: string): Promise<Metrics> {
+    const script = await loadScript(new URL("./metrics_flush.lua", import.meta.url));
+    return new Metrics(redis, metricsKeys(prefix), script);
+  }
+
+  recordPurchase(saleId: number, result: string, ms: number): void {
+    // An id that names no sale is the caller's to choose: all of them share one label, so made-up
+    // ids grow neither this map nor the scrape.
+    const sale = result === "SALE_NOT_FOUND" ? "unknown" : String(saleId);
+    const series = `${PURCHASES}{sale="${sale}",result="${result}"}`;
+    this.counted.set(series, (this.counted.get(series) ?? 0) + 1);
+    this.purchaseLatency.observe(ms);
+  }
+
+  /** Starts adding this process's counts to the shared totals every FLUSH_MS. */
+  start(sources: MetricSources): void {
+    this.sources = sources;
+    this.timer ??= setInterval(() => void this.flush(), FLUSH_MS);
+  }
+
+  /**
+   * Adds what this process counted since its last flush to the totals, one flush at a time. A
+   * flush that fails is retried with the next one (its counts are still unsent), so a Redis outage
+   * loses nothing; one whose reply alone was lost may count that second twice.
+   */
+  flush(leaving = false): Promise<void> {
+    // Callers that come while a flush waits share it (it sends all counted until it starts): with
+    // Redis slow or away, flushes never pile up behind one another.
+    if (this.waiting && !leaving) return this.waiting;
+    const next: Promise<void> = this.flushing.then(() => {
+      if (this.waiting === next) this.waiting = undefined;
+      return this.send(leaving);
+    }).catch(() => {});
+    this.waiting = next;
+    this.flushing = next;
+    return next;
+  }
+
+  /** Sends the last counts and takes this process's gauges out of the sums. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush(true);
+  }
+
+  /** The deployment's totals: one read of each hash, so two scrapes never disagree backwards. */
+  async totals(): Promise<Totals> {
+    const [counters, gauges] = await Promise.all([
+      this.redis.hgetall(this.keys.counters),
+      this.redis.hgetall(this.keys.gauges),
+    ]);
+    const summed = new Map<string, number>();
+    let processes = 0;
+    for (const json of Object.values(gauges)) {
+      processes++;
+      for (const [name, n] of Object.entries(JSON.parse(json) as Record<string, number>)) {
+        summed.set(name, (summed.get(name) ?? 0) + n);
+      }
+    }
+    return {
+      counters: new Map(Object.entries(counters).map(([s, n]) => [s, Number(n)])),
+      gauges: summed,
+      processes,
+    };
+  }
+
+  /** A sale's purchase outcomes (result -> count) in the totals. */
+  static outcomesOf(totals: Totals, saleId: number): Record<string, number> {
+    const head = `${PURCHASES}{sale="${saleId}",result="`;
+    const out: Record<string, number> = {};
+    for (const [series, n] of totals.counters) {
+      if (series.startsWith(head)) out[series.slice(head.length, -2)] = n;
+    }
+    return out;
+  }
+
+  /**
+   * The Prometheus text of the totals. Gauges are summed over the processes (open streams and
+   * memory of the whole server, one series each, as a dashboard of one process reads them);
+   * `extra` adds gauges read at scrape time.
+   */
+  render(totals: Totals, extra: Record<string, number> = {}): string {
+    const local = this.snapshot();
+    const value = (series: string) => totals.counters.get(series) ?? 0;
+    const lines = [
+      "# HELP flashsale_purchases_total Purchase attempts by sale and result (all processes).",
+      `# TYPE ${PURCHASES} counter`,
+    ];
+    // Series some process counted, and those this one knows of (shown as 0 before any count).
+    const all = [...new Set([...totals.counters.keys(), ...local.keys()])].sort();
+    for (const series of all.filter((s) => s.startsWith(`${PURCHASES}{`))) {
+      lines.push(`${series} ${value(series)}`);
+    }
+    const histograms = this.histograms();
+    const inHistogram = new Set<string>();
+    for (const [name, histogram] of Object.entries(histograms)) {
+      if (name === "flashsale_purchase_duration_seconds") {
+        lines.push("# HELP flashsale_purchase_duration_seconds Time to answer a purchase.");
+      }
+      lines.push(`# TYPE ${name} histogram`);
+      for (const [series] of histogram.series(name)) {
+        inHistogram.add(series);
+        lines.push(`${series} ${value(series)}`);
+      }
+    }
+    const others = all.filter((s) => !s.startsWith(`${PURCHASES}{`) && !inHistogram.has(s));
+    lines.push(...typed(others.map((s) => [s, value(s)]), "counter"));
+    const gauges: [string, number][] = [
+      ["flashsale_processes", totals.processes],
+      ...[...totals.gauges].sort(([a], [b]) => a.localeCompare(b)),
+      ...Object.entries(extra),
+    ];
+    lines.push(...typed(gauges, "gauge"));
+    return lines.join("\n") + "\n";
+  }
+
+  private histograms(): Record<string, Histogram> {
+    return {
+      flashsale_purchase_duration_seconds: this.purchaseLatency,
+      ...this.sources.histograms,
+    };
+  }
+
+  /** Every counter and histogram series of this process, cumulative. */
+  private snapshot(): Map<string, number> {
+    const out = new Map(this.counted);
+    for (const [series, n] of Object.entries(this.sources.counters())) out.set(series, n);
+    for (const [name, histogram] of Object.entries(this.histograms())) {
+      for (const [series, n] of histogram.series(name)) out.set(series, n);
+    }
+    return out;
+  }
+
+  private async send(leaving: boolean): Promise<void> {
+    const now = this.snapshot();
+    const args: (string | number)[] = [
+      this.process,
+      leaving ? "" : JSON.stringify(this.sources.gauges()),
+      GONE_MS,
+    ];
+    for (const [series, n] of now) {
+      const delta = n - (this.flushed.get(series) ?? 0);
+      if (delta !== 0) args.push(series, delta);
+    }
+    await this.redis.evalScript(
+      this.script,
+      [this.keys.counters, this.keys.gauges, this.keys.seen],
+      args,
+    );
+    this.flushed = now;
+  }
+}
+
+/** Lines of one type, a `# TYPE` line before each family (names may carry labels). */
+function typed(series: [string, number][], type: "counter" | "gauge"): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const [name, n] of series) {
+    const base = name.split("{")[0]!;
+    if (!seen.has(base)) {
+      seen.add(base);
+      lines.push(`# TYPE ${base} ${type}`);
+    }
+    lines.push(`${name} ${n}`);
+  }
+  return lines;
+}
