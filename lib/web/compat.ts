@@ -14,6 +14,10 @@ export function seedSaleId(ctx: RouteContext): number {
 /** `POST /sale/recovery` and `POST /sale/init-stock`: rebuild Redis from PostgreSQL. */
 export const reconcileHandler: Handlers = {
   async POST(ctx) {
-    return json({ drift: await ctx.state.admin.reconcile(seedSaleId(ctx)) });
+    const drift = await ctx.state.admin.reconcile(seedSaleId(ctx));
+    const message = drift.repaired
+      ? "Redis is rebuilt from PostgreSQL."
+      : "Redis already agreed with PostgreSQL.";
+    return json({ message, drift });
   },
 };

@@ -310,6 +310,34 @@ Deno.test("original routes: the order check says what it found in a message", as
   }
 });
 
+Deno.test("original routes: every successful answer says what happened in a message too", async () => {
+  const app = await startTestApp();
+  try {
+    const start = new Date(Date.now() - 60_000).toISOString();
+    const end = new Date(Date.now() + 3_600_000).toISOString();
+    const answers = [
+      ["GET /sale/status", await call(app.url, "GET", "/sale/status")],
+      ["GET /sale/stats", await call(app.url, "GET", "/sale/stats")],
+      [
+        "PUT /sale/1/times",
+        await call(app.url, "PUT", "/sale/1/times", {
+          startTime: start,
+          endTime: end,
+        }, admin),
+      ],
+      ["POST /sale/init-stock", await call(app.url, "POST", "/sale/init-stock", undefined, admin)],
+      ["POST /sale/recovery", await call(app.url, "POST", "/sale/recovery", undefined, admin)],
+      ["POST /sale/reset", await call(app.url, "POST", "/sale/reset", { stock: 10 }, admin)],
+    ] as const;
+    const missing = answers
+      .filter(([, a]) => a.status !== 200 || typeof a.body.message !== "string" || !a.body.message)
+      .map(([label, a]) => `${label}: ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
+    assertEquals(missing, []);
+  } finally {
+    await app.close();
+  }
+});
+
 Deno.test("the /api routes keep the error object alone", async () => {
   const app = await startTestApp();
   try {

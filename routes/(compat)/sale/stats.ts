@@ -28,6 +28,7 @@ export const handler: Handlers = {
       .filter(([result]) => result !== "SUCCESS" && result !== "PENDING")
       .reduce((n, [, count]) => n + count, 0);
     return json({
+      message: `${s.orders} sold, ${failedCount} refused.`,
       sale: saleJson(s.sale, s.remaining, Date.now()),
       purchases: {
         successCount: s.orders,

@@ -14,6 +14,9 @@ export const handler: Handlers = {
     const times = await readJson(ctx, saleTimesInput);
     const sale = await ctx.state.admin.update(id, times);
     const remaining = await ctx.state.catalog.remaining(id);
-    return json(saleJson(sale, remaining ?? sale.totalStock, Date.now()));
+    return json({
+      ...saleJson(sale, remaining ?? sale.totalStock, Date.now()),
+      message: "The sale's times are updated.",
+    });
   },
 };
