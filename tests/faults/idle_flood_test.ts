@@ -7,7 +7,7 @@ import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { type Attempt, call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { REDIS_URL } from "../helpers/env.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
-import { serverFixture, ServerProcess } from "../helpers/processes.ts";
+import { alive, serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 const OPEN_FILES = 256;
 const IDLE = 1000;
@@ -26,16 +26,6 @@ async function within<T>(promise: Promise<T>, ms: number, late: (t: T) => void =
     promise.then(late, () => {});
   }
   return timedOut ? null : winner;
-}
-
-function alive(pid: number): boolean {
-  try {
-    // The state follows the parenthesised command name; Z is a zombie (dead, not yet reaped).
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 async function openIdle(port: number, count: number): Promise<Deno.Conn[]> {

@@ -1,19 +1,9 @@
 /** The supervisor: restarts a worker that dies, passes SIGTERM on, and takes its workers with it. */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { call } from "../helpers/client.ts";
-import { serverFixture, ServerProcess } from "../helpers/processes.ts";
+import { alive, serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    // The state follows the parenthesised command name; Z is a zombie (dead, not yet reaped).
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** The processes among `pids` that hold a listening TCP socket on `port` (Linux: /proc). */
 function listeners(pids: number[], port: number): number[] {

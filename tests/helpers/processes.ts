@@ -46,6 +46,17 @@ async function waitForLine(
 }
 
 /** A redis-server of the test's own on a free port: the one a fault test may kill or flush. */
+/** Whether a process is running (a zombie, dead but not yet reaped, is not). */
+export function alive(pid: number): boolean {
+  try {
+    // The state follows the parenthesised command name; Z is a zombie (dead, not yet reaped).
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 export class RedisServer {
   private constructor(
     readonly port: number,
