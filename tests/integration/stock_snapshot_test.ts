@@ -1,0 +1,137 @@
+/**
+ * Status reads and pages take the remaining stock from the in-process snapshot (lib/sales/stock.ts):
+ * one Redis read per refresh whatever the number of requests, and never older than MAX_AGE_MS,
+ * even after a purchase made by another process.
+ */
+import { Redis } from "ioredis";
+import { MAX_AGE_MS, REFRESH_MS } from "../../lib/sales/stock.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { startTestApp } from "../helpers/app.ts";
+import { admin, call, createSale, pool, purchase } from "../helpers/client.ts";
+import { RedisServer } from "../helpers/processes.ts";
+
+/**
+ * Stock reads Redis counted since its last CONFIG RESETSTAT: GET and MGET, also those run inside
+ * a script (commandstats counts them there too). A refresh is one of them (stocks.lua's MGET, or
+ * one GET for a single sale); before the snapshot, each status read was a GET. EVALSHA itself is
+ * not summed: it would count each refresh twice, and the metrics flush's script besides.
+ */
+async function stockReads(redis: Redis): Promise<{ reads: number; stats: string }> {
+  const info = await redis.info("commandstats");
+  let reads = 0;
+  for (const m of info.matchAll(/^cmdstat_(get|mget):calls=(\d+)/gm)) reads += Number(m[2]);
+  const stats = [...info.matchAll(/^cmdstat_(\S+):calls=(\d+)/gm)].map((m) => `${m[1]}=${m[2]}`);
+  return { reads, stats: stats.join(" ") };
+}
+
+Deno.test("1,000 status reads cost one Redis read per refresh, not one per request", async () => {
+  // A Redis of the test's own: its command counts are this app's alone.
+  const server = await RedisServer.start();
+  const app = await startTestApp({ REDIS_URL: server.url });
+  const redis = new Redis(server.url);
+  try {
+    const saleId = await createSale(app.url, { totalStock: 10 });
+    for (let i = 0; i < 3; i++) {
+      assertEquals((await purchase(app.url, saleId, `s-${i}`)).status, 201);
+    }
+    const paths = [`/api/sales/${saleId}`, `/sale/status?saleId=${saleId}`, "/api/sales"];
+
+    await redis.config("RESETSTAT");
+    const started = performance.now();
+    const answers = await pool(1000, 10, (i) => call(app.url, "GET", paths[i % 3]!));
+    const elapsedMs = performance.now() - started;
+    const { reads, stats } = await stockReads(redis);
+
+    // Every answer tells the real stock: 10 less the 3 sold.
+    for (const a of answers) {
+      assertEquals(a.status, 200);
+      const stock = a.body.remainingStock ??
+        a.body.sales.find((s: { id: number }) => s.id === saleId).remainingStock;
+      assertEquals(stock, 7);
+    }
+    // A refresh every REFRESH_MS at most while reads go on, plus the first and one for a timer
+    // that fired late (a reader then refreshes, and the timer counts from that call).
+    const bound = Math.ceil(elapsedMs / REFRESH_MS) + 2;
+    console.log(`1,000 reads in ${elapsedMs.toFixed(0)} ms: ${reads} stock reads (bound ${bound})`);
+    console.log(`commandstats: ${stats}`);
+    assert(reads <= bound, `${reads} stock reads in Redis for 1,000 status reads (bound ${bound})`);
+  } finally {
+    redis.disconnect();
+    await app.close();
+    await server.stop();
+  }
+});
+
+Deno.test("a read never shows stock older than MAX_AGE_MS after another process's purchase", async () => {
+  const reader = await startTestApp();
+  const buyer = await startTestApp({ REDIS_KEY_PREFIX: reader.prefix }, reader.db);
+  let reading = true;
+  try {
+    const saleId = await createSale(reader.url, { totalStock: 20 });
+    await waitForSale(buyer.url, saleId);
+    // Readers keep the reader's snapshot polling, as under load.
+    const background = (async () => {
+      while (reading) {
+        await call(reader.url, "GET", `/api/sales/${saleId}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    for (let i = 0; i < 8; i++) {
+      const bought = await call(buyer.url, "POST", `/api/sales/${saleId}/purchase`, {
+        userId: `fresh-${i}`,
+      });
+      assertEquals(bought.status, 201);
+      // The purchase is in Redis before its answer left: a read the reader begins MAX_AGE_MS later
+      // must show it. The server begins the read after the test sent it, so this holds exactly,
+      // however loaded the machine (a late timer only makes the read later, never earlier).
+      const settled = performance.now();
+      await new Promise((r) => setTimeout(r, MAX_AGE_MS));
+      while (performance.now() < settled + MAX_AGE_MS + 1) {
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const read = await call(reader.url, "GET", `/api/sales/${saleId}`);
+      assertEquals(read.body.remainingStock, bought.body.remainingStock, `after purchase ${i}`);
+      assertEquals(read.body.remainingStock, 20 - i - 1);
+      // Somewhere within the next refresh, to vary the phase against the reader's timer.
+      await new Promise((r) => setTimeout(r, 13 * i));
+    }
+    reading = false;
+    await background;
+  } finally {
+    reading = false;
+    await buyer.stopServer();
+    await reader.close();
+  }
+});
+
+Deno.test("a change made in this process shows in its next read, without waiting for the channel", async () => {
+  const app = await startTestApp();
+  try {
+    const saleId = await createSale(app.url, { totalStock: 10 });
+    assertEquals((await purchase(app.url, saleId, "first")).status, 201);
+    const read = async () => (await call(app.url, "GET", `/api/sales/${saleId}`)).body;
+    assertEquals((await read()).remainingStock, 9); // the snapshot now holds the sale
+    for (const totalStock of [30, 12, 50]) {
+      const changed = await call(
+        app.url,
+        "PATCH",
+        `/api/admin/sales/${saleId}`,
+        { totalStock },
+        admin,
+      );
+      assertEquals(changed.status, 200);
+      assertEquals((await read()).remainingStock, totalStock - 1);
+    }
+  } finally {
+    await app.close();
+  }
+});
+
+/** The second process hears of a sale through the change feed; until then it answers 404. */
+async function waitForSale(url: string, saleId: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await call(url, "GET", `/api/sales/${saleId}`)).status === 200) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`sale ${saleId} never reached the second process`);
+}
