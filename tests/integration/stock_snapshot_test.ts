@@ -3,7 +3,7 @@
  * one Redis read per refresh whatever the number of requests, and never older than MAX_AGE_MS,
  * even after a purchase made by another process.
  */
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { MAX_AGE_MS, REFRESH_MS } from "../../lib/sales/stock.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { deleteKeys, startTestApp } from "../helpers/app.ts";
@@ -12,7 +12,8 @@ import { REDIS_URL, testPrefix } from "../helpers/env.ts";
 import { Gate } from "../../lib/gate/gate.ts";
 import { saleKeys } from "../../lib/gate/keys.ts";
 import { connectRest } from "../../lib/infra/redis/rest.ts";
-import { connectTcp } from "../../lib/infra/redis/tcp.ts";
+import { connectCluster, connectTcp } from "../../lib/infra/redis/tcp.ts";
+import { RedisCluster } from "../helpers/cluster.ts";
 import { admin, call, createSale, pool, purchase } from "../helpers/client.ts";
 import { RedisServer } from "../helpers/processes.ts";
 
@@ -167,5 +168,24 @@ Deno.test("stocks.lua reads several sales in one call, null for one without stat
     await bridge.close();
     direct.disconnect();
     await deleteKeys(REDIS_URL, prefix);
+  }
+});
+
+Deno.test("on a Redis Cluster, where sales sit on different shards, the stocks are read all the same", async () => {
+  const cluster = await RedisCluster.start();
+  const [host = "", port = ""] = cluster.nodes.split(",")[0]!.split(":");
+  const direct = new Cluster([{ host, port: Number(port) }]);
+  const client = await connectCluster(cluster.nodes);
+  try {
+    const ids = [1, 2, 3, 4, 5, 6]; // hash tags {1}..{6}: several slots, several shards
+    for (const id of ids) await direct.set(saleKeys("cl", id).stock, String(id * 10));
+    const gate = await Gate.load(client, "cl");
+    for (let i = 0; i < 2; i++) { // the second time goes straight to one GET per sale
+      assertEquals(await gate.readStocks([...ids, 99]), [10, 20, 30, 40, 50, 60, null]);
+    }
+  } finally {
+    direct.disconnect();
+    await client.close();
+    await cluster.stop();
   }
 });
