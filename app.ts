@@ -5,6 +5,7 @@ import { security } from "./lib/web/security.ts";
 import { json, type Middleware, type RouteContext } from "./lib/web/http.ts";
 import { routes } from "./routes.gen.ts";
 import { type Platform, servicesOf } from "./lib/platform.ts";
+import type { Services } from "./lib/web/services.ts";
 import { RedisUnavailableError } from "./lib/infra/redis/client.ts";
 import { notFoundPage, wantsPage } from "./components/ErrorPage.tsx";
 /** The first segments of the original routes: an unknown path under them answers their way too. */
@@ -22,6 +23,31 @@ function wrapped(
     (next, middleware) => (ctx) => middleware(ctx, () => next(ctx)),
     async (ctx) => await handle(ctx),
   );
+}
+
+/**
+ * A route's context. The URL and the client's address are worked out on first use: most routes
+ * (a status read, a sold-out refusal) need neither, and each cost a parse per request.
+ */
+class LazyContext implements RouteContext {
+  #url: URL | undefined;
+  #clientIp: string | undefined;
+
+  constructor(
+    readonly req: Request,
+    readonly params: Record<string, string>,
+    readonly state: Services,
+    private readonly env: unknown,
+    private readonly trustedHops: number,
+  ) {}
+
+  get url(): URL {
+    return this.#url ??= new URL(this.req.url);
+  }
+
+  get clientIp(): string {
+    return this.#clientIp ??= clientIp(this.req, peerAddress(this.env), this.trustedHops);
+  }
 }
 
 function isOriginal(path: string): boolean {
@@ -54,22 +80,18 @@ export function buildApp(platform: Platform): Hono {
   const app = new Hono();
   app.use(security(platform.config.CORS_ORIGINS));
   const state = servicesOf(platform);
+  const hops = platform.config.TRUSTED_PROXY_HOPS;
 
   for (const route of routes) {
     const handlers = route.module.handler;
     const middlewares = route.middlewares.flatMap((m) => m.handler ? [m.handler] : []);
     for (const [method, handle] of Object.entries(handlers)) {
       const run = wrapped(middlewares, handle);
-      app.on(method, route.path, async (c) => {
-        const req = c.req.raw;
-        return await run({
-          req,
-          url: new URL(req.url),
-          params: c.req.param(),
-          state,
-          clientIp: clientIp(req, peerAddress(c.env), platform.config.TRUSTED_PROXY_HOPS),
-        });
-      });
+      app.on(
+        method,
+        route.path,
+        (c) => run(new LazyContext(c.req.raw, c.req.param(), state, c.env, hops)),
+      );
     }
     const allow = Object.keys(handlers).join(", ");
     app.all(

@@ -18,6 +18,7 @@ import { SaleCache } from "./sales/cache.ts";
 import { Catalog } from "./sales/catalog.ts";
 import { LiveFeed } from "./sales/live.ts";
 import { PurchaseService } from "./sales/purchase.ts";
+import { StockSnapshot } from "./sales/stock.ts";
 import { AdminGate } from "./web/admin_auth.ts";
 import { AdminAudit } from "./web/admin_audit.ts";
 import type { Services } from "./web/services.ts";
@@ -30,6 +31,7 @@ export interface Platform {
   redis: RedisClient;
   gate: Gate;
   cache: SaleCache;
+  stock: StockSnapshot;
   catalog: Catalog;
   purchases: PurchaseService;
   admin: SaleAdmin;
@@ -166,6 +168,8 @@ export async function openPlatform(config: Config): Promise<Platform> {
   });
   const reconciler = new Reconciler(gate, orders, sweeper, notify);
   const metrics = await Metrics.load(redis, config.REDIS_KEY_PREFIX);
+  const stock = new StockSnapshot(gate);
+  cache.onNotice((saleId) => stock.noticed(saleId));
   const purchases = new PurchaseService(
     cache,
     gate,
@@ -173,10 +177,11 @@ export async function openPlatform(config: Config): Promise<Platform> {
     reconciler,
     config.COMMIT_TIMEOUT_MS,
     metrics,
+    stock,
   );
   const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler);
-  const catalog = new Catalog(cache, gate, orders);
-  const live = new LiveFeed(gate, cache, {
+  const catalog = new Catalog(cache, gate, orders, stock);
+  const live = new LiveFeed(stock, cache, {
     // At most four updates a second per stream (DESIGN §5).
     intervalMs: 250,
     perIp: config.EVENT_STREAMS_PER_IP,
@@ -225,6 +230,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     redis,
     gate,
     cache,
+    stock,
     catalog,
     purchases,
     admin,
@@ -237,6 +243,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     live,
     async close() {
       live.stop();
+      stock.stop();
       await sweeper.stop();
       await writer.drain();
       // After the writer: its last batches are counted too.

@@ -70,6 +70,7 @@ const SCRIPT_FILES = [
   "rebuild",
   "buyers",
   "buyer",
+  "stocks",
 ] as const;
 type ScriptName = typeof SCRIPT_FILES[number];
 
@@ -83,6 +84,9 @@ function reply(value: Reply): Reply[] {
 
 /** The typed face of the Lua scripts: the only code that knows their keys, arguments and codes. */
 export class Gate {
+  /** Set once Redis Cluster refused a script over several sales' keys (CROSSSLOT). */
+  private crossSlot = false;
+
   private constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
@@ -330,5 +334,25 @@ export class Gate {
   async readStock(saleId: number): Promise<number | null> {
     const v = await this.redis.get(this.keys(saleId).stock);
     return v === null ? null : Number(v);
+  }
+
+  /**
+   * The stock of several sales, in the order asked (null: no state), in one call. A cluster keeps
+   * sales on different shards, so there it is one GET per sale, all at once.
+   */
+  async readStocks(saleIds: readonly number[]): Promise<(number | null)[]> {
+    const [only] = saleIds;
+    if (saleIds.length === 1 && only !== undefined) return [await this.readStock(only)];
+    if (!this.crossSlot) {
+      try {
+        const keys = saleIds.map((id) => this.keys(id).stock);
+        return reply(await this.redis.evalScript(this.scripts.stocks, keys, []))
+          .map((v) => v === null ? null : Number(v));
+      } catch (error) {
+        if (!(error instanceof Error && error.message.includes("CROSSSLOT"))) throw error;
+        this.crossSlot = true;
+      }
+    }
+    return await Promise.all(saleIds.map((id) => this.readStock(id)));
   }
 }

@@ -24,6 +24,7 @@ export class SaleCache {
   private epochs = new Map<number, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
+  private readonly listeners: ((saleId: number) => void)[] = [];
 
   constructor(
     private readonly repo: SaleRepository,
@@ -37,6 +38,7 @@ export class SaleCache {
     this.unsubscribe = await this.redis.subscribe(this.channel, (message) => {
       const saleId = Number(message);
       this.clearSoldOut(saleId);
+      for (const listener of this.listeners) listener(saleId);
       this.reload(saleId).catch(() => {/* the periodic refresh catches up */});
     });
     this.timer = setInterval(() => this.refresh().catch(() => {}), this.options.refreshMs);
@@ -45,6 +47,11 @@ export class SaleCache {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.unsubscribe?.();
+  }
+
+  /** Calls `listener` with the sale's id on each change notice, this process's own at once. */
+  onNotice(listener: (saleId: number) => void): void {
+    this.listeners.push(listener);
   }
 
   get(id: number): Sale | undefined {
@@ -68,6 +75,8 @@ export class SaleCache {
   /** Tells every process (this one included) that a sale's metadata or stock changed. */
   async notify(saleId: number): Promise<void> {
     this.clearSoldOut(saleId);
+    // This process knows now: its reads must not wait for the channel's echo to show the change.
+    for (const listener of this.listeners) listener(saleId);
     await this.redis.publish(this.channel, String(saleId));
   }
 

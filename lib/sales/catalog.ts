@@ -4,23 +4,29 @@ import type { Order } from "../domain/order.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
 import type { Sale } from "../domain/sale.ts";
+import type { StockSnapshot } from "./stock.ts";
 
 export interface SaleView {
   sale: Sale;
   remainingStock: number;
 }
 
-/** Reads for shoppers: sales from the in-process cache, remaining stock from Redis. */
+/**
+ * Reads for shoppers: sales from the in-process cache, remaining stock from the in-process
+ * snapshot (at most 100 ms old, lib/sales/stock.ts), so a status read or a page costs no Redis call.
+ */
 export class Catalog {
   constructor(
     private readonly cache: SaleCache,
     private readonly gate: Gate,
     private readonly orders: OrderRepository,
+    private readonly stock: StockSnapshot,
   ) {}
 
   async list(): Promise<SaleView[]> {
     const sales = this.cache.all().sort((a, b) => a.id - b.id);
-    return await Promise.all(sales.map((sale) => this.view(sale)));
+    const stocks = await this.stock.readMany(sales.map((s) => s.id));
+    return await Promise.all(sales.map((sale, i) => this.view(sale, stocks[i] ?? null)));
   }
 
   /** The sale as this process caches it (no I/O): the cheap "does it exist" of a route. */
@@ -28,7 +34,10 @@ export class Catalog {
     return this.cache.get(id);
   }
 
-  /** Items left in Redis; null while the sale has no Redis state (lost, or being rebuilt). */
+  /**
+   * Items left in Redis, read now (for the admin's answers); null while the sale has no Redis state
+   * (lost, or being rebuilt).
+   */
   async remaining(id: number): Promise<number | null> {
     return await this.gate.readStock(id);
   }
@@ -48,7 +57,7 @@ export class Catalog {
 
   async get(id: number): Promise<SaleView | null> {
     const sale = this.cache.get(id);
-    return sale ? await this.view(sale) : null;
+    return sale ? await this.view(sale, await this.stock.read(id)) : null;
   }
 
   /**
@@ -73,8 +82,7 @@ export class Catalog {
     };
   }
 
-  private async view(sale: Sale): Promise<SaleView> {
-    const stock = await this.gate.readStock(sale.id);
+  private async view(sale: Sale, stock: number | null): Promise<SaleView> {
     if (stock !== null) return { sale, remainingStock: stock };
     // Redis lost the sale: PostgreSQL's count is the answer until the rebuild is done.
     const { sold } = await this.orders.counts(sale.id);

@@ -1,5 +1,5 @@
-import type { Gate } from "../gate/gate.ts";
 import type { SaleCache } from "./cache.ts";
+import type { StockSnapshot } from "./stock.ts";
 import { type LiveUpdate, saleStatus } from "../domain/sale.ts";
 
 type Listener = (update: LiveUpdate) => void;
@@ -52,7 +52,8 @@ function frameOf(u: LiveUpdate): Uint8Array {
 
 /**
  * One poll loop per process feeds every open event stream: each tick reads the stock of the sales
- * that have listeners (one GET each, whatever the number of listeners) and tells listeners only
+ * that have listeners from the process's stock snapshot (lib/sales/stock.ts, shared with the status
+ * reads: no Redis call of its own, whatever the number of listeners) and tells listeners only
  * when the stock or status changed. At most one update per tick, so at most 1000/intervalMs a second,
  * and fewer for a sale with very many streams (FANOUT_PER_SECOND).
  *
@@ -75,7 +76,7 @@ export class LiveFeed {
   private readonly stallMs: number;
 
   constructor(
-    private readonly gate: Gate,
+    private readonly stock: StockSnapshot,
     private readonly cache: SaleCache,
     private readonly options: LiveOptions,
   ) {
@@ -131,7 +132,7 @@ export class LiveFeed {
     const now = Date.now();
     return {
       saleId,
-      remainingStock: await this.gate.readStock(saleId) ?? sale.totalStock,
+      remainingStock: await this.stock.read(saleId) ?? sale.totalStock,
       status: saleStatus(sale, now),
       serverTime: new Date(now).toISOString(),
     };

@@ -7,6 +7,7 @@ import type { Order, ReservedOrder } from "../domain/order.ts";
 import type { Reconciler } from "../recovery/reconciler.ts";
 import type { OrderWriter } from "../orders/writer.ts";
 import type { SaleCache } from "./cache.ts";
+import type { StockSnapshot } from "./stock.ts";
 import { OUTCOMES, type PurchaseOutcome } from "../domain/outcome.ts";
 
 export class PurchaseService {
@@ -20,6 +21,7 @@ export class PurchaseService {
     private readonly reconciler: Reconciler,
     private readonly commitTimeoutMs: number,
     private readonly metrics: Metrics,
+    private readonly stock: StockSnapshot,
   ) {}
 
   /**
@@ -60,7 +62,12 @@ export class PurchaseService {
 
     const epoch = this.cache.soldOutEpoch(saleId);
     const orderId = uuidv7();
+    const sentAt = performance.now();
     const r = await this.gate.reserve(saleId, userId, orderId, quantity, clientIp);
+    // Redis told the stock left: the snapshot of status reads takes it for free.
+    if (r.code === "RESERVED" || r.code === "SOLD_OUT") {
+      this.stock.observed(saleId, r.remaining, sentAt);
+    }
     switch (r.code) {
       case "RESERVED":
         // Stock was there: a hint set meanwhile is already wrong (its notice is on its way).

@@ -3,14 +3,23 @@ import type { MiddlewareHandler } from "hono";
 /**
  * What every answer carries. Pages set their own policy (lib/web/page.ts: our scripts and styles,
  * the event stream on 'self'); everything else (JSON, SSE, metrics, static files) is data that
- * must never run or be framed, so it gets the strictest one.
+ * must never run or be framed, so it gets the strictest one. Built once: the middleware runs on
+ * every request.
  */
-const DEFAULTS: Record<string, string> = {
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "same-origin",
-  "x-frame-options": "DENY",
-  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
-};
+const DEFAULTS: readonly (readonly [string, string])[] = Object.freeze(
+  [
+    ["x-content-type-options", "nosniff"],
+    ["referrer-policy", "same-origin"],
+    ["x-frame-options", "DENY"],
+    ["content-security-policy", "default-src 'none'; frame-ancestors 'none'"],
+  ] as const,
+);
+
+function withDefaults(headers: Headers): void {
+  for (const [name, value] of DEFAULTS) {
+    if (!headers.has(name)) headers.set(name, value);
+  }
+}
 
 /**
  * Security headers, and CORS: off unless `corsOrigins` lists origins. A listed origin may call
@@ -20,6 +29,13 @@ const DEFAULTS: Record<string, string> = {
  */
 export function security(corsOrigins: readonly string[]): MiddlewareHandler {
   const allowed = new Set(corsOrigins);
+  // Without origins, CORS changes no answer: the request's Origin is not even looked at.
+  if (allowed.size === 0) {
+    return async (c, next) => {
+      await next();
+      withDefaults(c.res.headers);
+    };
+  }
   return async (c, next) => {
     const origin = c.req.header("origin");
     const cors = origin !== undefined && allowed.has(origin);
@@ -27,7 +43,7 @@ export function security(corsOrigins: readonly string[]): MiddlewareHandler {
       return new Response(null, {
         status: 204,
         headers: {
-          ...DEFAULTS,
+          ...Object.fromEntries(DEFAULTS),
           "access-control-allow-origin": origin,
           "access-control-allow-methods": "GET, POST, PATCH, PUT",
           "access-control-allow-headers": "content-type, authorization",
@@ -38,10 +54,8 @@ export function security(corsOrigins: readonly string[]): MiddlewareHandler {
     }
     await next();
     const headers = c.res.headers;
-    for (const [name, value] of Object.entries(DEFAULTS)) {
-      if (!headers.has(name)) headers.set(name, value);
-    }
-    if (allowed.size > 0) headers.append("vary", "origin");
+    withDefaults(headers);
+    headers.append("vary", "origin");
     if (cors) {
       headers.set("access-control-allow-origin", origin);
       headers.set("access-control-expose-headers", "retry-after");
