@@ -175,7 +175,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     metrics,
   );
   const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler);
-  const catalog = new Catalog(cache, gate, orders);
+  const catalog = new Catalog(cache, gate, orders, salesRepo);
   const live = new LiveFeed(gate, cache, {
     // At most four updates a second per stream (DESIGN §5).
     intervalMs: 250,
@@ -217,6 +217,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
         flashsale_sse_clients: live.clients,
       };
     },
+    isPast: (saleId) => cache.isPast(saleId),
   });
 
   return {

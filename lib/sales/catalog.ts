@@ -3,7 +3,8 @@ import type { Shopper } from "../identity/identity.ts";
 import type { Order } from "../domain/order.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
-import type { Sale } from "../domain/sale.ts";
+import type { Sale, SaleStatus } from "../domain/sale.ts";
+import type { SaleRepository } from "./repository.ts";
 
 export interface SaleView {
   sale: Sale;
@@ -16,16 +17,39 @@ export class Catalog {
     private readonly cache: SaleCache,
     private readonly gate: Gate,
     private readonly orders: OrderRepository,
+    private readonly sales: SaleRepository,
   ) {}
 
+  /** The sales held in memory (open, coming, recently ended), by id. */
   async list(): Promise<SaleView[]> {
     const sales = this.cache.all().sort((a, b) => a.id - b.id);
     return await Promise.all(sales.map((sale) => this.view(sale)));
   }
 
-  /** The sale as this process caches it (no I/O): the cheap "does it exist" of a route. */
-  cached(id: number): Sale | undefined {
-    return this.cache.get(id);
+  /**
+   * Up to `limit` sales below id `before` (null: from the newest), newest first, from PostgreSQL;
+   * `next` is the id to continue below, null on the last page.
+   */
+  async page(
+    before: number | null,
+    status: SaleStatus | null,
+    now: number,
+    limit: number,
+  ): Promise<{ views: SaleView[]; next: number | null }> {
+    const sales = await this.sales.page(before, status, new Date(now), limit + 1);
+    const shown = sales.slice(0, limit);
+    return {
+      views: await Promise.all(shown.map((sale) => this.view(sale))),
+      next: sales.length > limit ? shown[shown.length - 1]!.id : null,
+    };
+  }
+
+  /**
+   * The sale's metadata, the cheap "does it exist" of a route: no I/O for sales held in memory, a
+   * bounded read for past ones.
+   */
+  async find(id: number): Promise<Sale | undefined> {
+    return await this.cache.find(id);
   }
 
   /** Items left in Redis; null while the sale has no Redis state (lost, or being rebuilt). */
@@ -47,7 +71,7 @@ export class Catalog {
   }
 
   async get(id: number): Promise<SaleView | null> {
-    const sale = this.cache.get(id);
+    const sale = await this.cache.find(id);
     return sale ? await this.view(sale) : null;
   }
 

@@ -5,7 +5,7 @@ import { seedSaleId } from "../../../lib/web/compat.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {
-    const view = await ctx.state.catalog.get(seedSaleId(ctx));
+    const view = await ctx.state.catalog.get(await seedSaleId(ctx));
     if (!view) throw new AppError("SALE_NOT_FOUND");
     const { sale, remainingStock } = view;
     return json({
