@@ -36,12 +36,14 @@ export class Catalog {
     now: number,
     limit: number,
   ): Promise<{ views: SaleView[]; next: number | null }> {
-    const sales = await this.sales.page(before, status, new Date(now), limit + 1);
-    const shown = sales.slice(0, limit);
-    return {
-      views: await Promise.all(shown.map((sale) => this.view(sale))),
-      next: sales.length > limit ? shown[shown.length - 1]!.id : null,
-    };
+    const rows = await this.sales.page(before, status, new Date(now), limit + 1);
+    const shown = rows.slice(0, limit);
+    const views = await Promise.all(shown.map(async ({ sale, sold }) => {
+      // A past sale may have no Redis state left: the page brought its count along.
+      const stock = await this.gate.readStock(sale.id);
+      return { sale, remainingStock: stock ?? Math.max(0, sale.totalStock - sold) };
+    }));
+    return { views, next: rows.length > limit ? shown[shown.length - 1]!.sale.id : null };
   }
 
   /**

@@ -49,15 +49,20 @@ export class SaleRepository {
     return { maxId: Number(row!.max_id), updatedAt: row!.updated_at };
   }
 
-  /** Up to `limit` sales with ids below `before` (all when null), newest first. */
+  /** Up to `limit` sales with ids below `before` (all when null), newest first, with items sold. */
   async page(
     before: number | null,
     status: SaleStatus | null,
     now: Date,
     limit: number,
-  ): Promise<Sale[]> {
-    return (await this.sql.unsafe<SaleRow[]>(Q.page, [before, status, now, limit]))
-      .map(saleFromRow);
+  ): Promise<{ sale: Sale; sold: number }[]> {
+    const rows = await this.sql.unsafe<(SaleRow & { sold: number })[]>(Q.page, [
+      before,
+      status,
+      now,
+      limit,
+    ]);
+    return rows.map((r) => ({ sale: saleFromRow(r), sold: r.sold }));
   }
 
   async get(id: number): Promise<Sale | null> {

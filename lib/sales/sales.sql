@@ -18,8 +18,10 @@ FROM sales;
 
 -- name: page
 -- A page of the list, newest first: ids below the cursor $1 (null: from the newest), of status $2
--- (null: any) at time $3, decided as saleStatus (lib/domain/sale.ts) decides it.
-SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at
+-- (null: any) at time $3, decided as saleStatus (lib/domain/sale.ts) decides it. With each its
+-- items sold: a past sale often has no Redis state left, and one query beats one per sale.
+SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at,
+       (SELECT coalesce(sum(o.quantity), 0) FROM orders o WHERE o.sale_id = sales.id)::int AS sold
 FROM sales
 WHERE ($1::bigint IS NULL OR id < $1::bigint)
   AND CASE $2::text
