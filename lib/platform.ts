@@ -180,7 +180,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     stock,
   );
   const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler);
-  const catalog = new Catalog(cache, gate, orders, stock);
+  const catalog = new Catalog(cache, gate, orders, stock, salesRepo);
   const live = new LiveFeed(stock, cache, {
     // At most four updates a second per stream (DESIGN §5).
     intervalMs: 250,
@@ -222,6 +222,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
         flashsale_sse_clients: live.clients,
       };
     },
+    isPast: (saleId) => cache.isPast(saleId),
   });
 
   return {

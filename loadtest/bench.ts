@@ -8,6 +8,8 @@
  *      PostgreSQL (ratio to hello world's POST)
  *   3. sold-out rejections, new shoppers each (ratio to hello world's POST)
  *   4. status reads, GET /api/sales/:id (ratio to hello world's GET)
+ *   5. the shop's pages, GET / and GET /api/sales, over 10,000 sales (most ended): their size
+ *      and speed must not grow with the shop's history
  *
  * Next to each run it prints the CPU per request of each process group (server, Redis,
  * PostgreSQL, load generator), read from /proc around the run: where the budget goes.
@@ -57,8 +59,8 @@ function freePort(): number {
   return port;
 }
 
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+async function waitFor(url: string, tries = 300): Promise<void> {
+  for (let i = 0; i < tries; i++) {
     try {
       const res = await fetch(url);
       await res.body?.cancel();
@@ -85,12 +87,20 @@ function toMs(text: string): number {
   return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
 }
 
-async function runWrk(name: string, url: string, script?: string, args: string[] = []) {
+async function runWrk(
+  name: string,
+  url: string,
+  script?: string,
+  args: string[] = [],
+  open = connections,
+  flags: string[] = [],
+) {
   const cmd = [
     `-t${threads}`,
-    `-c${connections}`,
+    `-c${open}`,
     `-d${seconds}s`,
     "--latency",
+    ...flags,
     ...(script ? ["-s", script] : []),
     url,
     ...(args.length ? ["--", ...args] : []),
@@ -139,14 +149,18 @@ function perRequest(
 }
 
 /** The fallback generator: `connections` fetch loops for `seconds`. */
-async function runFetch(name: string, make: (i: number) => Request): Promise<Result> {
+async function runFetch(
+  name: string,
+  make: (i: number) => Request,
+  open = connections,
+): Promise<Result> {
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
   let n = 0;
   const before = readCpu(groups);
   const until = performance.now() + seconds * 1000;
-  await Promise.all(Array.from({ length: connections }, async () => {
+  await Promise.all(Array.from({ length: open }, async () => {
     while (performance.now() < until) {
       const t0 = performance.now();
       try {
@@ -380,6 +394,60 @@ try {
     } -t${threads} -c${connections} -d${seconds}s`,
   );
   if (!checks.every(([, ok]) => ok)) Deno.exitCode = 1;
+
+  // 5. Cost that grows with history: the shop's pages over 10,000 sales, most long ended, made
+  // directly in PostgreSQL as years of sales would leave them; the server then starts over them.
+  // Fewer connections: a page that takes hundreds of ms would only queue into wrk's timeouts.
+  const historySql = postgres(`${PG}/${dbName}`, { max: 1, onnotice: () => {} });
+  await historySql`
+    INSERT INTO sales (name, description, total_stock, per_user_limit, start_time, end_time)
+    SELECT 'History sale ' || n, 'One of the shop''s past sales, kept for its records.', 100, 1,
+           CASE WHEN n > 9990 THEN now() + interval '1 day'
+                WHEN n > 9980 THEN now() - interval '1 hour'
+                ELSE now() - make_interval(days => 1 + n % 700) END,
+           CASE WHEN n > 9990 THEN now() + interval '2 days'
+                WHEN n > 9980 THEN now() + interval '1 day'
+                ELSE now() - make_interval(days => n % 700, hours => 1) END
+    FROM generate_series(1, 10000) AS n`;
+  const [counted] = await historySql<{ count: number }[]>`SELECT count(*)::int FROM sales`;
+  await historySql.end();
+  const history = start(["run", "--unstable-net", "-A", "main.ts"], {
+    PORT: String(port),
+    DATABASE_URL: `${PG}/${dbName}`,
+    REDIS_KEY_PREFIX: runId,
+    ADMIN_TOKEN: token,
+    ...(values.workers ? { WORKERS: values.workers } : {}),
+  });
+  const started = performance.now();
+  await waitFor(`${base}/health`, 1800);
+  const startMs = performance.now() - started;
+  groups = { server: tree(history.pid), ...servicesGroups };
+  const pageConnections = Math.min(connections, 10);
+  const pages: (Result & { bytes: number; status: number })[] = [];
+  for (const [name, path] of [["GET /", "/"], ["GET /api/sales", "/api/sales"]] as const) {
+    const res = await fetch(base + path);
+    const bytes = (await res.arrayBuffer()).byteLength;
+    // A long timeout: a slow page is measured, not counted as an error.
+    const run = useWrk
+      ? await runWrk(name, base + path, undefined, [], pageConnections, ["--timeout", "60s"])
+      : await runFetch(name, () => new Request(base + path), pageConnections);
+    pages.push({ ...run, bytes, status: res.status });
+  }
+  await stop(history);
+  console.log(
+    `\n${counted!.count} sales in PostgreSQL; the server was up ${
+      (startMs / 1000).toFixed(1)
+    } s after ` +
+      `its start; ${pageConnections} connections\n\n| page | status | bytes | requests/s | p50 ms | ` +
+      `p99 ms | errors | server µs/req |\n|---|---:|---:|---:|---:|---:|---:|---:|`,
+  );
+  for (const r of pages) {
+    console.log(
+      `| ${r.name} | ${r.status} | ${r.bytes} | ${r.rps.toFixed(1)} | ${r.p50.toFixed(2)} | ${
+        r.p99.toFixed(2)
+      } | ${r.non2xx + r.errors} | ${r.cpu.server?.toFixed(0) ?? "n/a"} |`,
+    );
+  }
 } finally {
   await Promise.allSettled(children.map(stop));
   await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});

@@ -7,6 +7,7 @@ import type { Handlers } from "../lib/web/http.ts";
 import { island } from "../lib/web/islands.ts";
 import { renderPage } from "../lib/web/page.ts";
 import { saleJson } from "../lib/domain/sale.ts";
+import { PAGE_DEFAULT } from "../lib/domain/input.ts";
 
 export const handler: Handlers = pageHandlers({
   async GET(ctx) {
@@ -16,7 +17,8 @@ export const handler: Handlers = pageHandlers({
       return renderLogin({ closed: !token, failed }, token ? 200 : 503);
     }
     const now = Date.now();
-    const sales = (await ctx.state.catalog.list()).map((v) =>
+    // The first page of GET /api/sales, which the console then reads again and again.
+    const sales = (await ctx.state.catalog.page(null, null, now, PAGE_DEFAULT)).views.map((v) =>
       saleJson(v.sale, v.remainingStock, now)
     );
     return renderPage(

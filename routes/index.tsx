@@ -1,25 +1,41 @@
+import { pageHandlers } from "../components/ErrorPage.tsx";
 import { Layout } from "../components/Layout.tsx";
 import { SaleTile } from "../components/SaleTile.tsx";
 import Countdown from "../islands/Countdown.tsx";
 import type { SaleData } from "../islands/parts/api.ts";
 import { StockBar } from "../islands/parts/StockBar.tsx";
-import type { Handlers } from "../lib/web/http.ts";
+import { type Handlers, parseParams } from "../lib/web/http.ts";
 import { island } from "../lib/web/islands.ts";
 import { renderPage } from "../lib/web/page.ts";
 import { saleJson } from "../lib/domain/sale.ts";
+import { cursorParam, encodeCursor } from "../lib/domain/input.ts";
+import { z } from "zod";
 
-export const handler: Handlers = {
+/** Ended sales shown at a time: the latest, then older ones a page further each. */
+const ENDED_PAGE = 10;
+
+/** Other parameters (a campaign's tags) are ignored, as a shop's home page must. */
+const query = z.object({ ended: cursorParam.optional() });
+
+export const handler: Handlers = pageHandlers({
   async GET(ctx) {
+    const { ended } = parseParams(query, { ended: ctx.url.searchParams.get("ended") ?? undefined });
     const now = Date.now();
-    const sales = (await ctx.state.catalog.list()).map((v) =>
-      saleJson(v.sale, v.remainingStock, now)
-    );
-    return renderPage(<SalesPage sales={sales} />, {
+    const [held, past] = await Promise.all([
+      ctx.state.catalog.list(),
+      ctx.state.catalog.page(ended ?? null, "ENDED", now, ENDED_PAGE),
+    ]);
+    // Open and coming sales are all held in memory; the ended ones come a page at a time.
+    const open = held.map((v) => saleJson(v.sale, v.remainingStock, now))
+      .filter((s) => s.status !== "ENDED");
+    const sales = [...open, ...past.views.map((v) => saleJson(v.sale, v.remainingStock, now))];
+    const more = past.next === null ? null : `/?ended=${encodeCursor(past.next)}#h-ENDED`;
+    return renderPage(<SalesPage sales={sales} moreEnded={more} />, {
       title: "Flash sales · Flashline",
       stylesheets: ["shop"],
     });
   },
-};
+});
 
 const SECTIONS = [
   ["ACTIVE", "Live now", "Buy while stock lasts."],
@@ -27,7 +43,7 @@ const SECTIONS = [
   ["ENDED", "Ended", "These sales are over."],
 ] as const;
 
-export default function SalesPage(props: { sales: SaleData[] }) {
+export default function SalesPage(props: { sales: SaleData[]; moreEnded: string | null }) {
   return (
     <Layout section="shop">
       <section class="hero">
@@ -73,6 +89,13 @@ export default function SalesPage(props: { sales: SaleData[] }) {
                 </li>
               ))}
             </ul>
+            {status === "ENDED" && props.moreEnded && (
+              <p class="more">
+                <a class="btn btn-quiet" href={props.moreEnded} data-testid="more-ended">
+                  Older ended sales
+                </a>
+              </p>
+            )}
           </section>
         );
       })}

@@ -41,3 +41,46 @@ export const userIdSchema = z.string().min(1).max(USER_ID_MAX_LENGTH).regex(
   /^[^\p{Cc}\p{Cs}]+$/u,
   "must not contain control characters",
 ).regex(/\S/, "must not be blank");
+
+/** The list API's page size: its default, and its most. */
+export const PAGE_DEFAULT = 50;
+export const PAGE_MAX = 200;
+
+/**
+ * A cursor names where a page of the list stops (the last sale shown): opaque to clients, so its
+ * form may change; today the base64url of that sale's id.
+ */
+export function encodeCursor(saleId: number): string {
+  return btoa(String(saleId)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function decodeCursor(cursor: string): number | null {
+  if (!/^[A-Za-z0-9_-]{1,24}$/.test(cursor)) return null;
+  let text: string;
+  try {
+    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+  } catch {
+    return null;
+  }
+  // Only the cursor this server wrote for that id: one spelling per id.
+  if (!/^[1-9][0-9]{0,14}$/.test(text) || encodeCursor(Number(text)) !== cursor) return null;
+  return Number(text);
+}
+
+export const cursorParam = z.string().transform((cursor, ctx) => {
+  const id = decodeCursor(cursor);
+  if (id === null) {
+    ctx.addIssue({ code: "custom", message: "is not a cursor of this list" });
+    return z.NEVER;
+  }
+  return id;
+});
+
+/** `GET /api/sales?limit=&cursor=&status=`. */
+export const salePageQuery = z.strictObject({
+  limit: z.string().regex(/^[1-9][0-9]{0,2}$/, `must be an integer from 1 to ${PAGE_MAX}`)
+    .transform(Number).refine((n) => n <= PAGE_MAX, `must be at most ${PAGE_MAX}`)
+    .default(PAGE_DEFAULT),
+  cursor: cursorParam.optional(),
+  status: z.enum(["UPCOMING", "ACTIVE", "ENDED"]).optional(),
+});

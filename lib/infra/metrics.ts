@@ -55,6 +55,12 @@ export interface MetricSources {
   histograms: Record<string, Histogram>;
   /** This process's gauges now; the deployment's are their sums over its live processes. */
   gauges(): Record<string, number>;
+  /**
+   * Whether a sale is past (ended before the window of sales kept in memory). A shop keeps its
+   * sales for good: a past sale gets no series of its own, so the scrape and the totals in Redis
+   * grow with the sales being sold, not with history.
+   */
+  isPast(saleId: number): boolean;
 }
 
 /** The deployment's numbers as Redis holds them. */
@@ -77,6 +83,14 @@ export function metricsKeys(prefix: string): { counters: string; gauges: string;
 }
 
 const PURCHASES = "flashsale_purchases_total";
+const SALE_LABEL = `${PURCHASES}{sale="`;
+
+/** The sale id a per-sale series names, or null (not per sale, or `unknown` / `past`). */
+function saleOfSeries(series: string): number | null {
+  if (!series.startsWith(SALE_LABEL)) return null;
+  const id = Number(series.slice(SALE_LABEL.length, series.indexOf('"', SALE_LABEL.length)));
+  return Number.isInteger(id) ? id : null;
+}
 
 export class Metrics {
   /** This process's counter series since it started. */
@@ -84,7 +98,14 @@ export class Metrics {
   readonly purchaseLatency = new Histogram();
   /** Times accepting a connection failed (out of file descriptors): the server listened again. */
   acceptErrors = 0;
-  private sources: MetricSources = { counters: () => ({}), histograms: {}, gauges: () => ({}) };
+  private sources: MetricSources = {
+    counters: () => ({}),
+    histograms: {},
+    gauges: () => ({}),
+    isPast: () => false,
+  };
+  /** Series of past sales seen in the totals: the next flush deletes them from Redis. */
+  private readonly dropping = new Set<string>();
   /** What the last successful flush had added: the next one sends only what came since. */
   private flushed = new Map<string, number>();
   private flushing: Promise<void> = Promise.resolve();
@@ -106,8 +127,12 @@ export class Metrics {
 
   recordPurchase(saleId: number, result: string, ms: number): void {
     // An id that names no sale is the caller's to choose: all of them share one label, so made-up
-    // ids grow neither this map nor the scrape.
-    const sale = result === "SALE_NOT_FOUND" ? "unknown" : String(saleId);
+    // ids grow neither this map nor the scrape. Past sales share one label too (MetricSources).
+    const sale = result === "SALE_NOT_FOUND"
+      ? "unknown"
+      : this.sources.isPast(saleId)
+      ? "past"
+      : String(saleId);
     const series = `${PURCHASES}{sale="${sale}",result="${result}"}`;
     this.counted.set(series, (this.counted.get(series) ?? 0) + 1);
     this.purchaseLatency.observe(ms);
@@ -144,7 +169,10 @@ export class Metrics {
     await this.flush(true);
   }
 
-  /** The deployment's totals: one read of each hash, so two scrapes never disagree backwards. */
+  /**
+   * The deployment's totals: one read of each hash, so two scrapes never disagree backwards.
+   * Series of past sales are left out, and the next flush deletes them from the hash.
+   */
   async totals(): Promise<Totals> {
     const [counters, gauges] = await Promise.all([
       this.redis.hgetall(this.keys.counters),
@@ -158,8 +186,13 @@ export class Metrics {
         summed.set(name, (summed.get(name) ?? 0) + n);
       }
     }
+    const kept = new Map<string, number>();
+    for (const [series, n] of Object.entries(counters)) {
+      if (this.isPastSeries(series)) this.dropping.add(series);
+      else kept.set(series, Number(n));
+    }
     return {
-      counters: new Map(Object.entries(counters).map(([s, n]) => [s, Number(n)])),
+      counters: kept,
       gauges: summed,
       processes,
     };
@@ -190,6 +223,7 @@ export class Metrics {
     // Series some process counted, and those this one knows of (shown as 0 before any count).
     const all = [...new Set([...totals.counters.keys(), ...local.keys()])].sort();
     for (const series of all.filter((s) => s.startsWith(`${PURCHASES}{`))) {
+      if (this.isPastSeries(series)) continue;
       lines.push(`${series} ${value(series)}`);
     }
     const histograms = this.histograms();
@@ -213,6 +247,11 @@ export class Metrics {
     ];
     lines.push(...typed(gauges, "gauge"));
     return lines.join("\n") + "\n";
+  }
+
+  private isPastSeries(series: string): boolean {
+    const id = saleOfSeries(series);
+    return id !== null && this.sources.isPast(id);
   }
 
   private histograms(): Record<string, Histogram> {
@@ -243,11 +282,21 @@ export class Metrics {
       const delta = n - (this.flushed.get(series) ?? 0);
       if (delta !== 0) args.push(series, delta);
     }
+    // After the increments, so a past sale's last counts cannot bring its series back.
+    const dropped = [...this.dropping];
+    for (const series of dropped) args.push(series, "drop");
     await this.redis.evalScript(
       this.script,
       [this.keys.counters, this.keys.gauges, this.keys.seen],
       args,
     );
+    for (const series of dropped) this.dropping.delete(series);
+    // A sale gone past keeps no series in this process either, once its counts are sent.
+    for (const series of now.keys()) {
+      if (!this.isPastSeries(series)) continue;
+      now.delete(series);
+      this.counted.delete(series);
+    }
     this.flushed = now;
   }
 }

@@ -1,18 +1,23 @@
 -- Adds one process's counter increments since its last flush to the deployment's totals, and
--- records its gauges. Totals only ever grow, so every process reads the same monotonic numbers.
+-- records its gauges. Totals only ever grow, so every process reads the same monotonic numbers;
+-- only a past sale's series are deleted, whole.
 -- KEYS[1] counters hash: series -> total
 -- KEYS[2] gauges hash: process id -> JSON of that process's gauges
 -- KEYS[3] seen hash: process id -> Redis time (ms) of its last flush
 -- ARGV[1] process id
 -- ARGV[2] its gauges as JSON, or '' when the process is leaving (its gauges are dropped)
 -- ARGV[3] ms after which a process that stopped flushing (killed) counts as gone
--- ARGV[4..] series, increment pairs
+-- ARGV[4..] series, increment pairs; the increment 'drop' deletes the series (a past sale's)
 -- Returns the number of processes whose gauges are kept.
 -- HINCRBYFLOAT for every series: histogram sums are fractional, and it adds integers exactly.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 4, #ARGV, 2 do
-  redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1])
+  if ARGV[i + 1] == 'drop' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  else
+    redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
 end
 if ARGV[2] == '' then
   redis.call('HDEL', KEYS[2], ARGV[1])

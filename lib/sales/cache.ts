@@ -13,12 +13,34 @@ interface SoldOutHint {
 }
 
 /**
- * Every sale's metadata, held in process so the purchase path never reads PostgreSQL. Kept fresh by
- * change notices on a Redis channel (from any process) and, in case one is missed, a periodic
- * re-read. Also holds the short-lived "sold out" hints, which a notice clears.
+ * How long after its end a sale stays in memory: past it, no purchase can succeed and no page
+ * watches it live, so its cost must not grow with the shop's history.
+ */
+const RECENT_MS = 60 * 60_000;
+/** Past sales read on demand and kept (found or not): a fixed bound, whatever ids are asked. */
+const PAST_CAPACITY = 1000;
+/**
+ * How far before the last change seen a refresh reads again: `updated_at` is its transaction's
+ * start, so a change may commit after a later one was read.
+ */
+const REFRESH_OVERLAP_MS = 60_000;
+
+/**
+ * The metadata of the sales that can still be bought or watched (open, coming, or ended within
+ * RECENT_MS), held in process so the purchase path never reads PostgreSQL for them. Kept fresh by
+ * change notices on a Redis channel (from any process) and, in case one is missed, a periodic read
+ * of the rows changed since the last one. Older sales are read on demand into a small LRU. Also
+ * holds the short-lived "sold out" hints, which a notice clears.
  */
 export class SaleCache {
   private sales = new Map<number, Sale>();
+  /** Past sales by id, least recently used first; null for an id PostgreSQL does not have. */
+  private readonly past = new Map<number, { sale: Sale | null; readAt: number }>();
+  private readonly reading = new Map<number, Promise<Sale | null>>();
+  /** The highest sale id known: an id above it names no sale yet (answered without PostgreSQL). */
+  private maxId = 0;
+  /** The latest `updated_at` the last refresh saw, on PostgreSQL's clock. */
+  private since = new Date(0);
   private soldOut = new Map<number, SoldOutHint>();
   /** Per sale, how many change notices this process has heard: a hint read before one is stale. */
   private epochs = new Map<number, number>();
@@ -34,7 +56,13 @@ export class SaleCache {
   ) {}
 
   async start(): Promise<void> {
-    await this.refresh();
+    const mark = await this.repo.watermark();
+    const now = Date.now();
+    this.sales = new Map(
+      (await this.repo.current(new Date(now - RECENT_MS))).map((s) => [s.id, s]),
+    );
+    this.maxId = mark.maxId;
+    this.since = mark.updatedAt;
     this.unsubscribe = await this.redis.subscribe(this.channel, (message) => {
       const saleId = Number(message);
       this.clearSoldOut(saleId);
@@ -54,8 +82,36 @@ export class SaleCache {
     this.listeners.push(listener);
   }
 
+  /** A sale held in memory (open, coming or recently ended); no I/O. */
   get(id: number): Sale | undefined {
     return this.sales.get(id);
+  }
+
+  /** Any sale: from memory, or a past one from the LRU or PostgreSQL (one read at a time per id). */
+  async find(id: number): Promise<Sale | undefined> {
+    const held = this.sales.get(id);
+    if (held || id > this.maxId) return held;
+    const past = this.past.get(id);
+    if (past && Date.now() - past.readAt < this.options.refreshMs) {
+      this.remember(id, past.sale, past.readAt);
+      return past.sale ?? undefined;
+    }
+    let read = this.reading.get(id);
+    if (!read) {
+      const readAt = Date.now();
+      read = this.repo.get(id).then((sale) => {
+        if (sale) this.place(sale, Date.now());
+        else this.remember(id, null, readAt);
+        return sale;
+      }).finally(() => this.reading.delete(id));
+      this.reading.set(id, read);
+    }
+    return (await read) ?? undefined;
+  }
+
+  /** True for a sale id this process knows and no longer holds: ended before the window. */
+  isPast(id: number): boolean {
+    return id <= this.maxId && !this.sales.has(id);
   }
 
   all(): Sale[] {
@@ -68,7 +124,7 @@ export class SaleCache {
 
   /** Takes a sale this process just changed, and tells the other processes. */
   async changed(sale: Sale): Promise<void> {
-    this.sales.set(sale.id, sale);
+    this.place(sale, Date.now());
     await this.notify(sale.id);
   }
 
@@ -120,16 +176,57 @@ export class SaleCache {
 
   private async reload(saleId: number): Promise<void> {
     const sale = await this.repo.get(saleId);
-    if (sale) this.sales.set(sale.id, sale);
-    else this.sales.delete(saleId);
+    if (sale) this.place(sale, Date.now());
+    else {
+      this.drop(saleId);
+      this.past.delete(saleId);
+    }
   }
 
+  /** Holds a sale in memory while it is in the window, else among the past ones. */
+  private place(sale: Sale, now: number): void {
+    this.maxId = Math.max(this.maxId, sale.id);
+    if (sale.endTime.getTime() > now - RECENT_MS) {
+      this.sales.set(sale.id, sale);
+      this.past.delete(sale.id);
+    } else {
+      this.drop(sale.id);
+      this.remember(sale.id, sale, now);
+    }
+  }
+
+  private remember(id: number, sale: Sale | null, readAt: number): void {
+    this.past.delete(id);
+    this.past.set(id, { sale, readAt });
+    if (this.past.size > PAST_CAPACITY) this.past.delete(this.past.keys().next().value!);
+  }
+
+  private drop(id: number): void {
+    this.sales.delete(id);
+    this.soldOut.delete(id);
+    this.epochs.delete(id);
+  }
+
+  /** Reads only the rows changed since the last refresh, and lets the sales past the window go. */
   private async refresh(): Promise<void> {
-    const sales = await this.repo.list();
-    // A change this process made while the list was read is newer than the list: keep it.
-    this.sales = new Map(sales.map((s) => {
+    const mark = await this.repo.watermark();
+    const now = Date.now();
+    const changed = await this.repo.changed(
+      new Date(this.since.getTime() - REFRESH_OVERLAP_MS),
+      new Date(now - RECENT_MS),
+      this.ids(),
+    );
+    for (const s of changed) {
+      // A change this process made while the rows were read is newer than they are: keep it.
       const held = this.sales.get(s.id);
-      return [s.id, held && held.updatedAt > s.updatedAt ? held : s];
-    }));
+      if (!held || held.updatedAt <= s.updatedAt) this.place(s, now);
+    }
+    for (const sale of [...this.sales.values()]) {
+      if (sale.endTime.getTime() <= now - RECENT_MS) this.drop(sale.id);
+    }
+    // Notices of sales not held leave epochs behind: none is needed once the sale is not held.
+    for (const id of [...this.epochs.keys()]) if (!this.sales.has(id)) this.epochs.delete(id);
+    this.maxId = Math.max(this.maxId, mark.maxId);
+    this.since = mark.updatedAt;
   }
 }

@@ -3,7 +3,8 @@ import type { Shopper } from "../identity/identity.ts";
 import type { Order } from "../domain/order.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
-import type { Sale } from "../domain/sale.ts";
+import type { Sale, SaleStatus } from "../domain/sale.ts";
+import type { SaleRepository } from "./repository.ts";
 import type { StockSnapshot } from "./stock.ts";
 
 export interface SaleView {
@@ -21,17 +22,43 @@ export class Catalog {
     private readonly gate: Gate,
     private readonly orders: OrderRepository,
     private readonly stock: StockSnapshot,
+    private readonly sales: SaleRepository,
   ) {}
 
+  /** The sales held in memory (open, coming, recently ended), by id. */
   async list(): Promise<SaleView[]> {
     const sales = this.cache.all().sort((a, b) => a.id - b.id);
     const stocks = await this.stock.readMany(sales.map((s) => s.id));
     return await Promise.all(sales.map((sale, i) => this.view(sale, stocks[i] ?? null)));
   }
 
-  /** The sale as this process caches it (no I/O): the cheap "does it exist" of a route. */
-  cached(id: number): Sale | undefined {
-    return this.cache.get(id);
+  /**
+   * Up to `limit` sales below id `before` (null: from the newest), newest first, from PostgreSQL;
+   * `next` is the id to continue below, null on the last page.
+   */
+  async page(
+    before: number | null,
+    status: SaleStatus | null,
+    now: number,
+    limit: number,
+  ): Promise<{ views: SaleView[]; next: number | null }> {
+    const rows = await this.sales.page(before, status, new Date(now), limit + 1);
+    const shown = rows.slice(0, limit);
+    const stocks = await this.stock.readMany(shown.map((r) => r.sale.id));
+    // A past sale may have no Redis state left: the page brought its count along.
+    const views = shown.map(({ sale, sold }, i) => ({
+      sale,
+      remainingStock: stocks[i] ?? Math.max(0, sale.totalStock - sold),
+    }));
+    return { views, next: rows.length > limit ? shown[shown.length - 1]!.sale.id : null };
+  }
+
+  /**
+   * The sale's metadata, the cheap "does it exist" of a route: no I/O for sales held in memory, a
+   * bounded read for past ones.
+   */
+  async find(id: number): Promise<Sale | undefined> {
+    return await this.cache.find(id);
   }
 
   /**
@@ -56,7 +83,7 @@ export class Catalog {
   }
 
   async get(id: number): Promise<SaleView | null> {
-    const sale = this.cache.get(id);
+    const sale = await this.cache.find(id);
     return sale ? await this.view(sale, await this.stock.read(id)) : null;
   }
 

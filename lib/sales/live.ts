@@ -127,7 +127,7 @@ export class LiveFeed {
 
   /** The current state of a sale, for a stream's first message. */
   async current(saleId: number): Promise<LiveUpdate | null> {
-    const sale = this.cache.get(saleId);
+    const sale = await this.cache.find(saleId);
     if (!sale) return null;
     const now = Date.now();
     return {

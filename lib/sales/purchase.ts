@@ -9,6 +9,7 @@ import type { OrderWriter } from "../orders/writer.ts";
 import type { SaleCache } from "./cache.ts";
 import type { StockSnapshot } from "./stock.ts";
 import { OUTCOMES, type PurchaseOutcome } from "../domain/outcome.ts";
+import { saleStatus } from "../domain/sale.ts";
 
 export class PurchaseService {
   /** Sales whose buyers are being read for the sold-out hint: one read per sale at a time. */
@@ -53,10 +54,16 @@ export class PurchaseService {
     quantity: number,
     clientIp: string,
   ): Promise<PurchaseOutcome> {
-    const sale = this.cache.get(saleId);
+    const held = this.cache.get(saleId);
+    const sale = held ?? await this.cache.find(saleId);
     if (!sale) return { result: "SALE_NOT_FOUND" };
     if (quantity > sale.perUserLimit) {
       return { result: "QUANTITY_OVER_LIMIT", limit: sale.perUserLimit };
+    }
+    // A sale no longer held in memory ended over an hour ago and its Redis state may be gone: no
+    // clock skew can change that answer, so the gate is not asked.
+    if (!held && saleStatus(sale, Date.now()) === "ENDED") {
+      return { result: "SALE_NOT_ACTIVE", status: "ENDED" };
     }
     if (this.cache.isSoldOutFor(saleId, userId)) return { result: "SOLD_OUT", remainingStock: 0 };
 

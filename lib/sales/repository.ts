@@ -1,12 +1,15 @@
 import type { Sql } from "../infra/db.ts";
 import { AppError } from "../domain/errors.ts";
 import { loadQueries } from "../infra/sql.ts";
-import { type Sale, saleFromRow, type SaleRow } from "../domain/sale.ts";
+import { type Sale, saleFromRow, type SaleRow, type SaleStatus } from "../domain/sale.ts";
 
 const Q = await loadQueries(
   new URL("./sales.sql", import.meta.url),
   [
-    "list",
+    "current",
+    "changed",
+    "watermark",
+    "page",
     "get",
     "insert",
     "getForUpdate",
@@ -29,8 +32,37 @@ export type SaleChanges = { [K in keyof NewSale]?: NewSale[K] | undefined };
 export class SaleRepository {
   constructor(private readonly sql: Sql) {}
 
-  async list(): Promise<Sale[]> {
-    return (await this.sql.unsafe<SaleRow[]>(Q.list)).map(saleFromRow);
+  /** The sales not ended by `endedAfter`: open, coming, or recently ended. */
+  async current(endedAfter: Date): Promise<Sale[]> {
+    return (await this.sql.unsafe<SaleRow[]>(Q.current, [endedAfter])).map(saleFromRow);
+  }
+
+  /** Sales changed after `since` that end after `endedAfter` or are among `held`. */
+  async changed(since: Date, endedAfter: Date, held: number[]): Promise<Sale[]> {
+    return (await this.sql.unsafe<SaleRow[]>(Q.changed, [since, endedAfter, held]))
+      .map(saleFromRow);
+  }
+
+  /** The highest sale id and the latest change, on PostgreSQL's clock. */
+  async watermark(): Promise<{ maxId: number; updatedAt: Date }> {
+    const [row] = await this.sql.unsafe<{ max_id: string; updated_at: Date }[]>(Q.watermark);
+    return { maxId: Number(row!.max_id), updatedAt: row!.updated_at };
+  }
+
+  /** Up to `limit` sales with ids below `before` (all when null), newest first, with items sold. */
+  async page(
+    before: number | null,
+    status: SaleStatus | null,
+    now: Date,
+    limit: number,
+  ): Promise<{ sale: Sale; sold: number }[]> {
+    const rows = await this.sql.unsafe<(SaleRow & { sold: number })[]>(Q.page, [
+      before,
+      status,
+      now,
+      limit,
+    ]);
+    return rows.map((r) => ({ sale: saleFromRow(r), sold: r.sold }));
   }
 
   async get(id: number): Promise<Sale | null> {

@@ -125,6 +125,18 @@ export function parseParams<T extends z.ZodType>(schema: T, value: unknown): z.i
   return parsed.data;
 }
 
+/** Validates a URL's query; a parameter given twice is refused, not silently picked. */
+export function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.infer<T> {
+  const entries = [...url.searchParams];
+  const repeated = entries.find(([k], i) => entries.findIndex(([other]) => other === k) !== i);
+  if (repeated) {
+    throw new AppError("VALIDATION_FAILED", undefined, [
+      { path: repeated[0], message: "must be given once" },
+    ]);
+  }
+  return parseParams(schema, Object.fromEntries(entries));
+}
+
 /** A sale or other numeric id in a path: a positive integer, nothing else. */
 export const idParam = z.string().regex(/^[1-9][0-9]{0,14}$/, "must be a positive integer")
   .transform(Number);

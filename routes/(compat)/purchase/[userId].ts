@@ -9,7 +9,7 @@ export const handler: Handlers = {
       ctx,
       parseParams(userIdSchema, ctx.params.userId),
     );
-    const order = await ctx.state.catalog.order(seedSaleId(ctx), shopper);
+    const order = await ctx.state.catalog.order(await seedSaleId(ctx), shopper);
     // The original UI shows `message` for every answer, this one included.
     return json(
       order

@@ -10,14 +10,14 @@ import { seedSaleId } from "../../../lib/web/compat.ts";
  */
 export const handler: Handlers = {
   async GET(ctx) {
-    const id = seedSaleId(ctx);
+    const id = await seedSaleId(ctx);
     const { catalog, metrics } = ctx.state;
-    const [remaining, buyers, totals] = await Promise.all([
+    const [remaining, buyers, totals, cached] = await Promise.all([
       catalog.remaining(id),
       catalog.buyerCount(id),
       metrics.totals(),
+      catalog.find(id),
     ]);
-    const cached = catalog.cached(id);
     // Without its Redis state (lost, being rebuilt) only PostgreSQL knows: rare, and brief.
     const s = remaining === null || !cached ? await fromPostgres(ctx.state.admin, id) : {
       sale: cached,

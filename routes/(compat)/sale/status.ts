@@ -11,7 +11,7 @@ const STATUS_MESSAGES = {
 
 export const handler: Handlers = {
   async GET(ctx) {
-    const view = await ctx.state.catalog.get(seedSaleId(ctx));
+    const view = await ctx.state.catalog.get(await seedSaleId(ctx));
     if (!view) throw new AppError("SALE_NOT_FOUND");
     const { sale, remainingStock } = view;
     const status = saleStatus(sale, Date.now());

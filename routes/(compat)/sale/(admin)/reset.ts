@@ -8,7 +8,7 @@ const body = z.strictObject({ stock: z.number().int().min(0).max(10_000_000) });
 export const handler: Handlers = {
   async POST(ctx) {
     const { stock } = await readJson(ctx, body);
-    const drift = await ctx.state.admin.reset(seedSaleId(ctx), stock);
+    const drift = await ctx.state.admin.reset(await seedSaleId(ctx), stock);
     return json({ message: `Sale reset with ${stock} items.`, stock, reset: drift });
   },
 };

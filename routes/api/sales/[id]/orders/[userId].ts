@@ -11,7 +11,7 @@ export const handler: Handlers = {
       ctx,
       parseParams(userIdSchema, ctx.params.userId),
     );
-    if (!ctx.state.catalog.cached(saleId)) throw new AppError("SALE_NOT_FOUND");
+    if (!(await ctx.state.catalog.find(saleId))) throw new AppError("SALE_NOT_FOUND");
     const order = await ctx.state.catalog.order(saleId, shopper);
     if (!order) throw new AppError("ORDER_NOT_FOUND");
     return json({ order: orderJson(order) });
