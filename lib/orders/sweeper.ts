@@ -11,6 +11,12 @@ const PAGE = 500;
 export class OutboxSweeper {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  /**
+   * Sales whose outbox still held entries at their last sweep. They are swept on even once the sale
+   * cache has let them go (ended over an hour ago, e.g. after a PostgreSQL outage that long), so no
+   * reservation of a past sale is left unwritten.
+   */
+  private readonly unfinished = new Set<number>();
   readonly stats = { swept: 0, failures: 0, lastError: "" };
 
   constructor(
@@ -33,10 +39,13 @@ export class OutboxSweeper {
 
   private async sweepAll(): Promise<void> {
     const cutoff = String(Date.now() - this.options.minAgeMs);
-    for (const saleId of this.saleIds()) {
+    for (const saleId of new Set([...this.saleIds(), ...this.unfinished])) {
       try {
         this.stats.swept += await this.sweep(saleId, cutoff);
+        if (await this.gate.outboxLength(saleId) > 0) this.unfinished.add(saleId);
+        else this.unfinished.delete(saleId);
       } catch (error) {
+        this.unfinished.add(saleId);
         // PostgreSQL or Redis away: the entries stay, the next round tries again.
         this.stats.failures++;
         this.stats.lastError = error instanceof Error ? error.message : String(error);

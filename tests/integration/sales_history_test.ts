@@ -217,3 +217,40 @@ Deno.test("the refresh reads the rows changed behind its back: a sale moved past
     assertEquals(app.platform.cache.get(saleId)?.id, saleId, "the refresh missed the change");
   }, { SALE_REFRESH_MS: "200" });
 });
+
+Deno.test("a sale that leaves memory with reservations still unwritten: the sweeper writes them all the same", async () => {
+  // The writer holds its batch (as when PostgreSQL is away); the sweeper takes entries after 2 s.
+  const env = {
+    COMMIT_WINDOW_MS: "600000",
+    COMMIT_TIMEOUT_MS: "200",
+    OUTBOX_MIN_AGE_MS: "2000",
+    SWEEP_INTERVAL_MS: "200",
+    SALE_REFRESH_MS: "200",
+  };
+  await withHistory(async () => {}, async (app) => {
+    const saleId = await createSale(app.url, { totalStock: 5 });
+    const held = await purchase(app.url, saleId, "held");
+    assertEquals([held.status, held.result], [202, "PENDING"]);
+
+    // Moved two days back with its reservation still only in the outbox: the cache lets it go.
+    await app.sql`
+      UPDATE sales SET start_time = now() - interval '3 days', end_time = now() - interval '2 days',
+                       updated_at = now()
+      WHERE id = ${saleId}`;
+    const deadline = Date.now() + 10_000;
+    while (app.platform.cache.get(saleId) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assertEquals(app.platform.cache.get(saleId), undefined, "the refresh kept the sale");
+
+    let rows = 0;
+    while (rows === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const [row] = await app.sql<{ rows: number }[]>`
+        SELECT count(*)::int AS rows FROM orders WHERE sale_id = ${saleId} AND user_id = 'held'`;
+      rows = row?.rows ?? 0;
+    }
+    assertEquals(rows, 1, "the reservation of a sale no longer in memory was never written");
+    assertEquals(await app.platform.gate.outboxLength(saleId), 0);
+  }, env);
+});
