@@ -20,7 +20,10 @@ ins AS (
   SELECT i.id, i.sale_id, i.user_id, i.quantity, 'confirmed', i.created_at
   FROM input i JOIN sale s ON s.id = i.sale_id
   WHERE i.created_at > s.reset_at
-  ON CONFLICT DO NOTHING
+  -- What may be there already is the shopper's order: this very one (a retry) or another. An
+  -- order id comes with its sale and shopper, so the primary key needs no check of its own (one
+  -- index descent less per row); a clash there alone would be a UUID collision and fail the batch.
+  ON CONFLICT (sale_id, user_id) DO NOTHING
   RETURNING id
 )
 SELECT i.id AS requested_id, i.id IN (SELECT id FROM ins) AS inserted,

@@ -133,16 +133,22 @@ Deno.test("a batch insert's work in PostgreSQL grows with its rows, not with the
       batch.map((p) => new Date(p.createdAtMs).toISOString()),
     ];
     // ANALYZE runs the insert for real: the database is the test's own.
-    const [explained] = await sql.unsafe<{ "QUERY PLAN": [{ Plan: PlanNode }] }[]>(
+    const [explained] = await sql.unsafe<
+      {
+        "QUERY PLAN": [{ Plan: PlanNode; Triggers: { "Trigger Name": string; Calls: number }[] }];
+      }[]
+    >(
       `EXPLAIN (ANALYZE, FORMAT JSON) ${Q.insertBatch}`,
       params as never,
     );
-    const plan = explained!["QUERY PLAN"][0].Plan;
+    const { Plan: plan, Triggers: triggers } = explained!["QUERY PLAN"][0];
     const worked = rowsWorked(plan);
     // Each requested row passes a handful of nodes (unnest, join to the sale, insert, answer). A
     // nested loop of the answer over the inserted rows makes it n × n (160,000 here); a hash of
     // the orders table, its size.
     assert(worked < 20 * n, `rows worked for a batch of ${n}: ${worked}`);
     assertEquals(plan["Actual Rows"], n, "one answer per requested row");
+    // A trigger per inserted row (a foreign key's check is one) is a query per row.
+    assertEquals(triggers.filter((t) => t.Calls >= n).map((t) => t["Trigger Name"]), []);
   });
 });
