@@ -35,9 +35,6 @@ interface BatchRow {
   requested_id: string;
   inserted: boolean;
   voided: boolean;
-  existing_id: string | null;
-  existing_quantity: number | null;
-  existing_created_at: Date | null;
 }
 
 export class OrderRepository {
@@ -45,7 +42,8 @@ export class OrderRepository {
 
   /**
    * Inserts a batch idempotently (one multi-row INSERT … ON CONFLICT DO NOTHING) and says, for each
-   * pending order, whether PostgreSQL now holds it or holds another order of that shopper.
+   * pending order, whether PostgreSQL now holds it or holds another order of that shopper. A second
+   * statement runs only when some row did not go in.
    */
   async insert(batch: ReservedOrder[]): Promise<Settled[]> {
     if (batch.length === 0) return [];
@@ -57,31 +55,20 @@ export class OrderRepository {
       batch.map((p) => new Date(p.createdAtMs).toISOString()),
     ] as never);
     const byId = new Map(rows.map((r) => [r.requested_id, r]));
-    const unseen = batch.filter((p) => {
-      const r = byId.get(p.id);
-      return !r || (!r.inserted && r.existing_id === null);
-    });
-    const late = unseen.length === 0 ? new Map<string, Order>() : await this.byShoppers(unseen);
+    // What PostgreSQL holds for the shoppers whose row did not go in, read after the insert
+    // committed, so a conflicting order committed meanwhile by another writer is seen too.
+    const missed = batch.filter((p) => !byId.get(p.id)?.inserted);
+    const held = missed.length === 0 ? new Map<string, Order>() : await this.byShoppers(missed);
     return batch.map((p): Settled => {
       const r = byId.get(p.id);
       if (r?.inserted) return { kind: "COMMITTED", order: confirmedOrder(p) };
-      const existing = r?.existing_id
-        ? {
-          ...confirmedOrder(p),
-          id: r.existing_id,
-          quantity: r.existing_quantity ?? p.quantity,
-          createdAt: r.existing_created_at ?? new Date(p.createdAtMs),
-        }
-        : late.get(`${p.saleId}/${p.userId}`);
-      if (r?.voided) {
-        // Void, unless a reconcile wrote this very order (from the outbox) before its fence: this
-        // statement's snapshot may predate that write, so the late look-up above decides.
-        return existing?.id === p.id ? { kind: "COMMITTED", order: existing } : { kind: "VOIDED" };
-      }
+      const existing = held.get(`${p.saleId}/${p.userId}`);
+      // This very order was written before (a retried write, or a reconcile from the outbox, even
+      // one before a reset's fence): committed, void or not.
+      if (existing?.id === p.id) return { kind: "COMMITTED", order: existing };
+      if (r?.voided) return { kind: "VOIDED" };
       if (!existing) throw new Error(`order ${p.id} neither inserted nor found`);
-      return existing.id === p.id
-        ? { kind: "COMMITTED", order: existing }
-        : { kind: "CONFLICT", existing };
+      return { kind: "CONFLICT", existing };
     });
   }
 
