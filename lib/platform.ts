@@ -201,6 +201,10 @@ export async function openPlatform(config: Config): Promise<Platform> {
       flashsale_commit_batches_total: writer.stats.batches,
       flashsale_commit_rows_total: writer.stats.rows,
       flashsale_commit_failures_total: writer.stats.failures,
+      flashsale_gate_batches_total: gate.stats.batches,
+      flashsale_gate_attempts_total: gate.stats.attempts,
+      flashsale_gate_trims_folded_total: gate.stats.trimsFolded,
+      flashsale_gate_trims_flushed_total: gate.stats.trimsFlushed,
       flashsale_outbox_swept_total: sweeper.stats.swept,
       flashsale_outbox_sweep_failures_total: sweeper.stats.failures,
       flashsale_reconciles_total: reconciler.stats.runs,
@@ -211,6 +215,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     histograms: {
       flashsale_commit_batch_rows: writer.batchRows,
       flashsale_commit_batch_duration_seconds: writer.batchLatency,
+      flashsale_gate_batch_attempts: gate.batchAttempts,
     },
     gauges: () => {
       const memory = Deno.memoryUsage();

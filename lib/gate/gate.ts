@@ -4,6 +4,7 @@ import { rateKeys, saleKeys } from "./keys.ts";
 import type { ReservedOrder } from "../domain/order.ts";
 import { LUA_REPLY } from "../domain/outcome.ts";
 import type { SaleSettings } from "../domain/sale.ts";
+import { BUCKETS_ROWS, Histogram } from "../infra/metrics.ts";
 
 /** A buyer's order as Redis keeps it, enough to answer ALREADY_PURCHASED without PostgreSQL. */
 export interface BuyerRecord {
@@ -21,7 +22,7 @@ export function decodeBuyer(value: string): BuyerRecord {
   return { orderId, quantity: Number(quantity), createdAtMs: Number(createdAtMs) };
 }
 
-/** The outcomes of purchase.lua, one per reply code (LUA_REPLY), named as its outcome is. */
+/** An attempt's outcomes in purchase.lua, one per reply code (LUA_REPLY), named as outcomes are. */
 export type Reservation =
   | { code: "RESERVED"; remaining: number; createdAtMs: number; outboxId: string }
   /** `pending`: that order may not be in PostgreSQL yet (its outbox entry is still there). */
@@ -74,6 +75,37 @@ const SCRIPT_FILES = [
 ] as const;
 type ScriptName = typeof SCRIPT_FILES[number];
 
+/**
+ * Attempts decided by one purchase.lua call at most: bounds how long one script holds Redis
+ * (about 5 µs an attempt) while a rush still shares each round trip a hundredfold.
+ */
+const MAX_BATCH = 150;
+/** How long committed rows' outbox trims wait for a purchase call to ride along with. */
+const TRIM_WAIT_MS = 20;
+
+interface Attempt {
+  userId: string;
+  orderId: string;
+  quantity: number;
+  clientIp: string;
+  resolve: (r: Reservation) => void;
+  reject: (e: unknown) => void;
+}
+
+interface TrimWaiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** One sale's queue: attempts waiting for the call in flight, and trims waiting for a call. */
+interface Lane {
+  attempts: Attempt[];
+  busy: boolean;
+  trims: string[];
+  trimWaiters: TrimWaiter[];
+  trimTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
 /** Buyers per page of a sold-out snapshot: a bounded step, so a big hash never blocks Redis long. */
 const BUYERS_PAGE = 1000;
 
@@ -82,10 +114,43 @@ function reply(value: Reply): Reply[] {
   return value;
 }
 
+/** One attempt's reply of purchase.lua, typed. */
+function reservation(r: Reply[]): Reservation {
+  switch (r[0]) {
+    case LUA_REPLY.RESERVED:
+      return {
+        code: "RESERVED",
+        remaining: Number(r[1]),
+        createdAtMs: Number(r[2]),
+        outboxId: String(r[3]),
+      };
+    case LUA_REPLY.ALREADY_PURCHASED:
+      return { code: "ALREADY_PURCHASED", buyer: decodeBuyer(String(r[1])), pending: r[2] === 1 };
+    case LUA_REPLY.SOLD_OUT:
+      return { code: "SOLD_OUT", remaining: Number(r[1]) };
+    case LUA_REPLY.NOT_STARTED:
+      return { code: "NOT_STARTED" };
+    case LUA_REPLY.ENDED:
+      return { code: "ENDED" };
+    case LUA_REPLY.QUANTITY_OVER_LIMIT:
+      return { code: "QUANTITY_OVER_LIMIT", limit: Number(r[1]) };
+    case LUA_REPLY.SALE_REBUILDING:
+      return { code: "SALE_REBUILDING" };
+    case LUA_REPLY.RATE_LIMITED:
+      return { code: "RATE_LIMITED", retryAfterMs: Math.max(1, Number(r[1])) };
+    default:
+      throw new Error(`purchase.lua returned unknown code ${JSON.stringify(r)}`);
+  }
+}
+
 /** The typed face of the Lua scripts: the only code that knows their keys, arguments and codes. */
 export class Gate {
   /** Set once Redis Cluster refused a script over several sales' keys (CROSSSLOT). */
   private crossSlot = false;
+  private readonly lanes = new Map<number, Lane>();
+  /** Purchase calls, the attempts they carried, and outbox trims folded into them or sent alone. */
+  readonly stats = { batches: 0, attempts: 0, trimsFolded: 0, trimsFlushed: 0 };
+  readonly batchAttempts = new Histogram(BUCKETS_ROWS, 1);
 
   private constructor(
     private readonly redis: RedisClient,
@@ -116,7 +181,13 @@ export class Gate {
     return saleKeys(this.prefix, saleId);
   }
 
-  async reserve(
+  /**
+   * Decides one attempt. Attempts on a sale that arrive while a call for it is in flight wait and
+   * go together in the next one (purchase.lua decides each in order, as if alone): a quiet sale's
+   * attempt goes at once, alone, and a busy sale pays one round trip and one script run per batch.
+   * A Redis fault fails every attempt of its batch: an unknown outcome, as the script may have run.
+   */
+  reserve(
     saleId: number,
     userId: string,
     orderId: string,
@@ -124,40 +195,103 @@ export class Gate {
     /** The caller's address, for the per-client limit; "" when none is known. */
     clientIp = "",
   ): Promise<Reservation> {
-    const k = this.keys(saleId);
-    const rate = rateKeys(this.prefix, saleId, userId, clientIp);
-    const { windowMs, perShopper, perClient } = this.limits;
-    const r = reply(
-      await this.redis.evalScript(
-        this.scripts.purchase,
-        [k.meta, k.stock, k.buyers, k.outbox, rate.shopper, rate.client],
-        [userId, orderId, quantity, windowMs, perShopper, perClient],
-      ),
-    );
-    switch (r[0]) {
-      case LUA_REPLY.RESERVED:
-        return {
-          code: "RESERVED",
-          remaining: Number(r[1]),
-          createdAtMs: Number(r[2]),
-          outboxId: String(r[3]),
-        };
-      case LUA_REPLY.ALREADY_PURCHASED:
-        return { code: "ALREADY_PURCHASED", buyer: decodeBuyer(String(r[1])), pending: r[2] === 1 };
-      case LUA_REPLY.SOLD_OUT:
-        return { code: "SOLD_OUT", remaining: Number(r[1]) };
-      case LUA_REPLY.NOT_STARTED:
-        return { code: "NOT_STARTED" };
-      case LUA_REPLY.ENDED:
-        return { code: "ENDED" };
-      case LUA_REPLY.QUANTITY_OVER_LIMIT:
-        return { code: "QUANTITY_OVER_LIMIT", limit: Number(r[1]) };
-      case LUA_REPLY.SALE_REBUILDING:
-        return { code: "SALE_REBUILDING" };
-      case LUA_REPLY.RATE_LIMITED:
-        return { code: "RATE_LIMITED", retryAfterMs: Math.max(1, Number(r[1])) };
-      default:
-        throw new Error(`purchase.lua returned unknown code ${JSON.stringify(r)}`);
+    // Checked before it joins a batch: a malformed attempt fails alone, never its companions.
+    if (userId === "" || orderId === "" || !Number.isSafeInteger(quantity) || quantity < 1) {
+      return Promise.reject(
+        new Error(`malformed purchase attempt ${JSON.stringify({ userId, orderId, quantity })}`),
+      );
+    }
+    const lane = this.lane(saleId);
+    return new Promise((resolve, reject) => {
+      lane.attempts.push({ userId, orderId, quantity, clientIp, resolve, reject });
+      if (!lane.busy) this.send(saleId, lane);
+    });
+  }
+
+  /**
+   * Drops outbox entries whose orders PostgreSQL now holds. They ride along with the sale's next
+   * purchase call; with none within TRIM_WAIT_MS, they go by a call of their own, so a committed
+   * order is never reported pending (buyer.lua) for long. Resolves once they are gone.
+   */
+  trimOutbox(saleId: number, outboxIds: string[]): Promise<void> {
+    if (outboxIds.length === 0) return Promise.resolve();
+    const lane = this.lane(saleId);
+    return new Promise((resolve, reject) => {
+      lane.trims.push(...outboxIds);
+      lane.trimWaiters.push({ resolve, reject });
+      lane.trimTimer ??= setTimeout(() => this.flushTrims(saleId, lane), TRIM_WAIT_MS);
+    });
+  }
+
+  private lane(saleId: number): Lane {
+    let lane = this.lanes.get(saleId);
+    if (!lane) {
+      lane = { attempts: [], busy: false, trims: [], trimWaiters: [], trimTimer: undefined };
+      this.lanes.set(saleId, lane);
+    }
+    return lane;
+  }
+
+  /** Sends what the lane has queued, then whatever queued meanwhile, one call at a time. */
+  private async send(saleId: number, lane: Lane): Promise<void> {
+    lane.busy = true;
+    while (lane.attempts.length > 0) {
+      const batch = lane.attempts.splice(0, MAX_BATCH);
+      const trims = this.takeTrims(lane);
+      const k = this.keys(saleId);
+      const { windowMs, perShopper, perClient } = this.limits;
+      const keys = [k.meta, k.stock, k.buyers, k.outbox];
+      const args: (string | number)[] = [windowMs, perShopper, perClient, trims.ids.length];
+      args.push(...trims.ids);
+      for (const a of batch) {
+        const rate = rateKeys(this.prefix, saleId, a.userId, a.clientIp);
+        keys.push(rate.shopper, rate.client);
+        args.push(a.userId, a.orderId, a.quantity);
+      }
+      this.stats.batches++;
+      this.stats.attempts += batch.length;
+      this.stats.trimsFolded += trims.ids.length;
+      this.batchAttempts.observe(batch.length);
+      try {
+        const replies = reply(await this.redis.evalScript(this.scripts.purchase, keys, args));
+        if (replies.length !== batch.length) {
+          throw new Error(`purchase.lua answered ${replies.length} of ${batch.length} attempts`);
+        }
+        trims.waiters.forEach((w) => w.resolve());
+        batch.forEach((a, i) => {
+          try {
+            a.resolve(reservation(reply(replies[i]!)));
+          } catch (error) {
+            a.reject(error);
+          }
+        });
+      } catch (error) {
+        // The entries stay in the outbox: the sweeper commits (idempotently) and trims them later.
+        trims.waiters.forEach((w) => w.reject(error));
+        for (const a of batch) a.reject(error);
+      }
+    }
+    lane.busy = false;
+    // Trims still waiting keep the lane: their timer flushes them and lets it go.
+    if (lane.trims.length === 0) this.lanes.delete(saleId);
+  }
+
+  private takeTrims(lane: Lane): { ids: string[]; waiters: TrimWaiter[] } {
+    clearTimeout(lane.trimTimer);
+    lane.trimTimer = undefined;
+    return { ids: lane.trims.splice(0), waiters: lane.trimWaiters.splice(0) };
+  }
+
+  private async flushTrims(saleId: number, lane: Lane): Promise<void> {
+    const { ids, waiters } = this.takeTrims(lane);
+    if (!lane.busy && this.lanes.get(saleId) === lane) this.lanes.delete(saleId);
+    if (ids.length === 0) return;
+    this.stats.trimsFlushed += ids.length;
+    try {
+      await this.redis.xdel(this.keys(saleId).outbox, ids);
+      waiters.forEach((w) => w.resolve());
+    } catch (error) {
+      waiters.forEach((w) => w.reject(error));
     }
   }
 
@@ -302,11 +436,6 @@ export class Gate {
   private rebuildScript(saleId: number, args: (string | number)[]): Promise<Reply> {
     const k = this.keys(saleId);
     return this.redis.evalScript(this.scripts.rebuild, [k.meta, k.stock, k.buyers, k.lock], args);
-  }
-
-  /** Drops outbox entries whose orders PostgreSQL now holds. */
-  async trimOutbox(saleId: number, outboxIds: string[]): Promise<void> {
-    await this.redis.xdel(this.keys(saleId).outbox, outboxIds);
   }
 
   /** Outbox entries up to `end` (a stream id, or a bare epoch ms), oldest first. */

@@ -1,20 +1,23 @@
 --[[
-  purchase.lua: decides one purchase attempt atomically, in one round trip.
+  purchase.lua: decides a batch of N >= 0 purchase attempts on one sale atomically, in one round
+  trip, each in order and each exactly as if it ran alone (N = 1 when the sale is quiet). It also
+  drops the outbox entries of orders PostgreSQL now holds, so those trims need no call of their own.
 
   KEYS[1] meta    hash: state ("ready" | "rebuilding"), total, limit, start, end (epoch ms), run
   KEYS[2] stock   string: items left
   KEYS[3] buyers  hash: userId -> "orderId:quantity:createdAtMs[:outboxId]" (the outbox id while
                   the order may not be in PostgreSQL yet; none when rebuilt from PostgreSQL)
   KEYS[4] outbox  stream: one entry per reservation until PostgreSQL holds it
-  KEYS[5] the shopper's attempt counter in this sale   KEYS[6] the client IP's (abuse limits)
+  KEYS[3 + 2i], KEYS[4 + 2i]  attempt i's shopper and client IP attempt counters in this sale
+                  (abuse limits; same hash tag as the sale's keys)
 
-  ARGV[1] userId
-  ARGV[2] orderId   made by the server (UUIDv7), the order's primary key in PostgreSQL
-  ARGV[3] quantity  1..limit
-  ARGV[4] limit window (ms)   ARGV[5] attempts per shopper   ARGV[6] attempts per client IP
+  ARGV[1] limit window (ms)   ARGV[2] attempts per shopper   ARGV[3] attempts per client IP
           (per window, per sale; 0: no limit)
+  ARGV[4] T, the number of outbox ids to drop, then ARGV[5 .. 4 + T] those ids
+  ARGV[2 + T + 3i .. 4 + T + 3i]  attempt i: userId, orderId (made by the server, a UUIDv7, the
+          order's primary key in PostgreSQL), quantity (a whole number >= 1)
 
-  Returns {code, ...}:
+  Returns {code, ...} for each attempt, in order, all in one array:
     {1, remaining, createdAtMs, outboxId}  reserved: stock decremented, buyer and outbox recorded
     {2, buyer, pending (1|0)}              the shopper already has an order in this sale; pending
                                            while its outbox entry is there (not yet known to be
@@ -26,49 +29,100 @@
     {7}                                    the sale's keys are missing, being rebuilt, or were
                                            built by another Redis server run: retry
     {8, retryAfterMs}                      too many attempts by this shopper or client IP
+  A malformed call (counts, numbers, ids) is an error reply, raised before anything is written.
 
   `run` is the run_id of the Redis server run that built the state. A Redis restarted from a
   snapshot or an AOF (or a failover) has a new run_id, and its keys may be stale: stock too high,
   buyers missing. So state built by another run counts as missing, and the sale is rebuilt from
   PostgreSQL before any purchase is accepted.
 ]]
--- Abuse limits come first (fixed windows), so a noisy client costs a counter and nothing more.
--- They live here, not in a second call, to keep one round trip per attempt.
-for i = 1, 2 do
-  local limit = tonumber(ARGV[4 + i])
-  if limit > 0 then
-    local attempts = redis.call('INCR', KEYS[4 + i])
-    if attempts == 1 then redis.call('PEXPIRE', KEYS[4 + i], ARGV[4]) end
-    if attempts > limit then return {8, redis.call('PTTL', KEYS[4 + i])} end
+-- Redis does not roll back a script that fails halfway, so every argument is checked before the
+-- first write: a bad call changes nothing at all.
+local function whole(value, min)
+  local n = tonumber(value)
+  return n ~= nil and n == math.floor(n) and n >= min and n < 2 ^ 53
+end
+local function malformed(what)
+  return redis.error_reply('ERR purchase.lua: malformed ' .. what)
+end
+
+if not (whole(ARGV[1], 1) and whole(ARGV[2], 0) and whole(ARGV[3], 0) and whole(ARGV[4], 0)) then
+  return malformed('limits or trim count')
+end
+local trims = tonumber(ARGV[4])
+local first = 5 + trims
+local n = (#KEYS - 4) / 2
+if n ~= math.floor(n) or #ARGV ~= first - 1 + 3 * n then return malformed('argument counts') end
+for t = 5, first - 1 do
+  if not string.match(ARGV[t], '^%d+%-%d+$') then return malformed('outbox id') end
+end
+for i = 0, n - 1 do
+  local a = first + 3 * i
+  if ARGV[a] == '' or ARGV[a + 1] == '' or not whole(ARGV[a + 2], 1) then
+    return malformed('attempt ' .. (i + 1))
   end
 end
 
+-- In chunks: unpack has a bounded stack.
+for t = 5, first - 1, 1000 do
+  redis.call('XDEL', KEYS[4], unpack(ARGV, t, math.min(t + 999, first - 1)))
+end
+
+-- Per batch: the sale's state, its stock, the server run and the clock are read once.
 local meta = redis.call('HMGET', KEYS[1], 'state', 'limit', 'start', 'end', 'run')
 local stock = redis.call('GET', KEYS[2])
-if meta[1] ~= 'ready' or not stock
-  or meta[5] ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then
-  return {7}
+local window, perShopper, perClient = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = 'ready'
+local now, remaining, limit
+if n > 0 then
+  if meta[1] ~= 'ready' or not stock
+    or meta[5] ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then
+    state = 'missing'
+  else
+    local time = redis.call('TIME')
+    now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    if now < tonumber(meta[3]) then state = 'upcoming'
+    elseif now >= tonumber(meta[4]) then state = 'ended' end
+    remaining = tonumber(stock)
+    limit = tonumber(meta[2])
+  end
 end
 
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if now < tonumber(meta[3]) then return {4} end
-if now >= tonumber(meta[4]) then return {5} end
-
-local existing = redis.call('HGET', KEYS[3], ARGV[1])
-if existing then
-  local outboxId = string.match(existing, '^[^:]*:[^:]*:[^:]*:(.+)$')
-  local pending = outboxId and #redis.call('XRANGE', KEYS[4], outboxId, outboxId) > 0
-  return {2, existing, pending and 1 or 0}
+-- Abuse limits come first (fixed windows), so a noisy client costs a counter and nothing more.
+local function rateLimited(key, max)
+  if max == 0 then return nil end
+  local attempts = redis.call('INCR', key)
+  if attempts == 1 then redis.call('PEXPIRE', key, window) end
+  if attempts > max then return {8, redis.call('PTTL', key)} end
+  return nil
 end
 
-local quantity = tonumber(ARGV[3])
-if quantity > tonumber(meta[2]) then return {6, tonumber(meta[2])} end
+local function decide(i)
+  local limited = rateLimited(KEYS[5 + 2 * i], perShopper)
+    or rateLimited(KEYS[6 + 2 * i], perClient)
+  if limited then return limited end
+  if state == 'missing' then return {7} end
+  if state == 'upcoming' then return {4} end
+  if state == 'ended' then return {5} end
 
-local remaining = tonumber(stock)
-if remaining < quantity then return {3, remaining} end
+  local a = first + 3 * i
+  local userId, orderId, quantity = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  local existing = redis.call('HGET', KEYS[3], userId)
+  if existing then
+    local outboxId = string.match(existing, '^[^:]*:[^:]*:[^:]*:(.+)$')
+    local pending = outboxId and #redis.call('XRANGE', KEYS[4], outboxId, outboxId) > 0
+    return {2, existing, pending and 1 or 0}
+  end
+  if tonumber(quantity) > limit then return {6, limit} end
+  if remaining < tonumber(quantity) then return {3, remaining} end
 
-remaining = redis.call('DECRBY', KEYS[2], quantity)
-local outboxId = redis.call('XADD', KEYS[4], '*', 'o', ARGV[2], 'u', ARGV[1], 'q', ARGV[3], 't', now)
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. ':' .. ARGV[3] .. ':' .. now .. ':' .. outboxId)
-return {1, remaining, now, outboxId}
+  remaining = redis.call('DECRBY', KEYS[2], quantity)
+  local outboxId = redis.call('XADD', KEYS[4], '*',
+    'o', orderId, 'u', userId, 'q', quantity, 't', now)
+  redis.call('HSET', KEYS[3], userId, orderId .. ':' .. quantity .. ':' .. now .. ':' .. outboxId)
+  return {1, remaining, now, outboxId}
+end
+
+local replies = {}
+for i = 0, n - 1 do replies[i + 1] = decide(i) end
+return replies
