@@ -1,11 +1,15 @@
-export interface Sale {
-  id: number;
+/** What an admin gives to make a sale. */
+export interface NewSale {
   name: string;
   description: string;
   totalStock: number;
   perUserLimit: number;
   startTime: Date;
   endTime: Date;
+}
+
+export interface Sale extends NewSale {
+  id: number;
   updatedAt: Date;
 }
 

@@ -4,8 +4,8 @@ import type { Drift } from "../domain/drift.ts";
 import { RebuildingElsewhere, type Reconciler } from "../recovery/reconciler.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
-import type { NewSale, SaleChanges, SaleRepository } from "./repository.ts";
-import { type Sale, settingsOf } from "../domain/sale.ts";
+import type { SaleChanges, SaleRepository } from "./repository.ts";
+import { type NewSale, type Sale, settingsOf } from "../domain/sale.ts";
 
 /** The shop admin's use cases: each keeps PostgreSQL, Redis and every process's cache in step. */
 export class SaleAdmin {

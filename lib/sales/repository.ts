@@ -1,7 +1,13 @@
 import type { Sql } from "../infra/db.ts";
 import { AppError } from "../domain/errors.ts";
 import { loadQueries } from "../infra/sql.ts";
-import { type Sale, saleFromRow, type SaleRow, type SaleStatus } from "../domain/sale.ts";
+import {
+  type NewSale,
+  type Sale,
+  saleFromRow,
+  type SaleRow,
+  type SaleStatus,
+} from "../domain/sale.ts";
 
 const Q = await loadQueries(
   new URL("./sales.sql", import.meta.url),
@@ -17,15 +23,6 @@ const Q = await loadQueries(
     "sold",
   ] as const,
 );
-
-export interface NewSale {
-  name: string;
-  description: string;
-  totalStock: number;
-  perUserLimit: number;
-  startTime: Date;
-  endTime: Date;
-}
 
 export type SaleChanges = { [K in keyof NewSale]?: NewSale[K] | undefined };
 
