@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { saleKeys } from "../../lib/gate/keys.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { HELD_WRITER, startTestApp, type TestApp } from "../helpers/app.ts";
 import {
   admin,
   adminAction,
@@ -63,9 +63,7 @@ Deno.test("a reset 2 ms after a reconcile still deletes the orders and restores 
 Deno.test("a settings change while a rebuild is held in PostgreSQL reaches Redis", async () => {
   const app = await startTestApp({
     // Purchases stay in the outbox, so the rebuild's drain has PostgreSQL work to wait on.
-    COMMIT_WINDOW_MS: "600000",
-    COMMIT_TIMEOUT_MS: "200",
-    OUTBOX_MIN_AGE_MS: "600000",
+    ...HELD_WRITER,
     DB_LOCK_TIMEOUT_MS: "30000",
   });
   const release = Promise.withResolvers<void>();

@@ -3,7 +3,7 @@
  * with them. Sales are made by SQL, as years of history would leave them.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { HELD_WRITER, startTestApp, type TestApp } from "../helpers/app.ts";
 import { call, createSale, purchase } from "../helpers/client.ts";
 import { createTestDatabase } from "../helpers/env.ts";
 import { connectDb, type Sql } from "../../lib/infra/db.ts";
@@ -221,8 +221,7 @@ Deno.test("the refresh reads the rows changed behind its back: a sale moved past
 Deno.test("a sale that leaves memory with reservations still unwritten: the sweeper writes them all the same", async () => {
   // The writer holds its batch (as when PostgreSQL is away); the sweeper takes entries after 2 s.
   const env = {
-    COMMIT_WINDOW_MS: "600000",
-    COMMIT_TIMEOUT_MS: "200",
+    ...HELD_WRITER,
     OUTBOX_MIN_AGE_MS: "2000",
     SWEEP_INTERVAL_MS: "200",
     SALE_REFRESH_MS: "200",
