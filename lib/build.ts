@@ -1,10 +1,10 @@
 import * as esbuild from "esbuild";
 
 /**
- * Bundles the islands (`islands/*.tsx`), the client boot script and the stylesheets into
- * `static/build/` under content-hashed names, and writes `manifest.json` naming them, which the
- * server reads to link them. Hashed names let browsers cache them for a year: a change makes a
- * new name. Run by `deno task build` (and so before `deno task start`) and by the browser tests.
+ * Bundles the islands (`islands/*.tsx`), the client boot script, the Web Workers and the
+ * stylesheets into `static/build/` under content-hashed names, and writes `manifest.json` naming
+ * them, which the server reads to link them. Hashed names let browsers cache them for a year: a
+ * change makes a new name. Run by `deno task build` (and so before `deno task start`) and by the browser tests.
  */
 const ROOT = new URL("../", import.meta.url);
 const ISLANDS_DIR = new URL("islands/", ROOT);
@@ -21,12 +21,20 @@ const STYLESHEETS = {
 } as const;
 export type Stylesheet = keyof typeof STYLESHEETS;
 
+/** The Web Workers, each a bundle of its own that an island starts by the URL its page passes it. */
+const WORKERS = {
+  pow: "lib/client/pow_worker.ts",
+} as const;
+export type WorkerBundle = keyof typeof WORKERS;
+
 export interface AssetManifest {
   boot: string;
   /** stylesheet bundle -> its URL */
   styles: Record<Stylesheet, string>;
   /** island name (its file name) -> its module's URL */
   islands: Record<string, string>;
+  /** worker -> its module's URL */
+  workers: Record<WorkerBundle, string>;
 }
 
 async function islandEntries(): Promise<Record<string, string>> {
@@ -51,7 +59,7 @@ export async function buildAssets(): Promise<AssetManifest> {
   const entryPoints = [
     ...Object.entries(islands).map(([out, entry]) => ({ in: entry, out })),
     { in: new URL("lib/client/boot.ts", ROOT).pathname, out: "boot" },
-    ...Object.entries(STYLESHEETS).map(([out, entry]) => ({
+    ...Object.entries({ ...STYLESHEETS, ...WORKERS }).map(([out, entry]) => ({
       in: new URL(entry, ROOT).pathname,
       out,
     })),
@@ -104,6 +112,7 @@ export async function buildAssets(): Promise<AssetManifest> {
       islands: Object.fromEntries(
         Object.entries(islands).map(([name, entry]) => [name, urlOf(entry)]),
       ),
+      workers: { pow: urlOf(new URL(WORKERS.pow, ROOT).pathname) },
     };
     await writeAtomic(
       `${outdir}manifest.json`,
