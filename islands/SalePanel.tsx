@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { requestJson, type SaleData } from "./parts/api.ts";
 import { useServerNow } from "./parts/clock.ts";
 import { CountdownView } from "./parts/CountdownView.tsx";
@@ -7,7 +7,10 @@ import { formatTime, statusAt } from "./parts/format.ts";
 import { orderResult, purchaseResult, type ResultView } from "./parts/result.ts";
 import { StatusBadge } from "./parts/StatusBadge.tsx";
 import { StockBar } from "./parts/StockBar.tsx";
-import type { LiveUpdate } from "../lib/domain/sale.ts";
+import { useLiveSale } from "./parts/live.ts";
+import { QuantityField } from "./parts/QuantityField.tsx";
+import { ResultBox } from "./parts/ResultBox.tsx";
+import { lastUserId, rememberUserId } from "./parts/remembered.ts";
 import { USER_ID_MAX_LENGTH } from "../lib/domain/user_id.ts";
 
 export interface SalePanelProps {
@@ -16,55 +19,6 @@ export interface SalePanelProps {
   userId: string;
   quantity: number;
   result: ResultView | null;
-}
-
-const POLL_MS = 2000;
-const REOPEN_MS = 10_000;
-const USER_KEY = "flashsale.userId";
-
-/**
- * Keeps the remaining stock and status live: the sale's event stream, and polling while the
- * stream is down (it reconnects by itself; a closed one is reopened after a while).
- */
-function useLiveSale(sale: SaleData, onChange: (u: LiveUpdate) => void): void {
-  const latest = useRef(onChange);
-  latest.current = onChange;
-  useEffect(() => {
-    let stream: EventSource | null = null;
-    let poll: ReturnType<typeof setInterval> | undefined;
-    let reopen: ReturnType<typeof setTimeout> | undefined;
-    const pollOnce = async () => {
-      try {
-        const { status, body } = await requestJson<LiveUpdate>(`/api/sales/${sale.id}`);
-        if (status === 200) latest.current(body);
-      } catch { /* still offline */ }
-    };
-    const startPolling = () => {
-      poll ??= setInterval(pollOnce, POLL_MS);
-    };
-    const stopPolling = () => {
-      clearInterval(poll);
-      poll = undefined;
-    };
-    const open = () => {
-      stream = new EventSource(`/api/sales/${sale.id}/events`);
-      stream.addEventListener("sale", (e) => latest.current(JSON.parse((e as MessageEvent).data)));
-      stream.onopen = stopPolling;
-      stream.onerror = () => {
-        startPolling();
-        if (stream?.readyState === EventSource.CLOSED) {
-          stream.close();
-          reopen = setTimeout(open, REOPEN_MS);
-        }
-      };
-    };
-    open();
-    return () => {
-      stream?.close();
-      stopPolling();
-      clearTimeout(reopen);
-    };
-  }, [sale.id]);
 }
 
 export default function SalePanel(props: SalePanelProps) {
@@ -80,18 +34,10 @@ export default function SalePanel(props: SalePanelProps) {
 
   useEffect(() => {
     setZone(undefined); // the browser's zone, once hydrated
-    if (!props.userId) setUserId(localStorage.getItem(USER_KEY) ?? "");
+    if (!props.userId) setUserId(lastUserId());
   }, []);
 
-  useLiveSale(sale, (u) => {
-    setRemaining(u.remainingStock);
-    // A status our clock does not expect means the window changed: fetch the new one.
-    if (u.status !== statusAt(Date.parse(u.serverTime), sale.startTime, sale.endTime)) {
-      void requestJson<SaleData>(`/api/sales/${sale.id}`).then(({ status, body }) => {
-        if (status === 200) setSale(body);
-      }).catch(() => {});
-    }
-  });
+  useLiveSale(sale, { update: (u) => setRemaining(u.remainingStock), sale: setSale });
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
@@ -101,7 +47,7 @@ export default function SalePanel(props: SalePanelProps) {
       setResult({ tone: "warning", title: "Please check the form", detail: "Enter your User ID." });
       return;
     }
-    localStorage.setItem(USER_KEY, id);
+    rememberUserId(id);
     setBusy(true);
     try {
       if (intent === "check") {
@@ -130,7 +76,6 @@ export default function SalePanel(props: SalePanelProps) {
 
   const soldOut = remaining === 0;
   const limit = sale.perUserLimit;
-  const choices = limit;
 
   return (
     <div class="panel">
@@ -177,40 +122,12 @@ export default function SalePanel(props: SalePanelProps) {
         </div>
         {status === "ACTIVE" && (
           <div class="buy-row">
-            <div class="field field-qty">
-              <label for="quantity">Quantity</label>
-              {choices <= 10
-                ? (
-                  <select
-                    id="quantity"
-                    name="quantity"
-                    value={String(quantity)}
-                    disabled={soldOut}
-                    onChange={(e) => setQuantity(Number(e.currentTarget.value))}
-                  >
-                    {Array.from(
-                      { length: choices },
-                      (_, i) => (
-                        <option key={i} value={String(i + 1)} selected={i + 1 === quantity}>
-                          {i + 1}
-                        </option>
-                      ),
-                    )}
-                  </select>
-                )
-                : (
-                  <input
-                    id="quantity"
-                    name="quantity"
-                    type="number"
-                    min={1}
-                    max={limit}
-                    value={String(quantity)}
-                    disabled={soldOut}
-                    onInput={(e) => setQuantity(Number(e.currentTarget.value) || 1)}
-                  />
-                )}
-            </div>
+            <QuantityField
+              limit={limit}
+              value={quantity}
+              disabled={soldOut}
+              onChange={setQuantity}
+            />
             <button
               class="btn btn-buy"
               type="submit"
@@ -228,26 +145,7 @@ export default function SalePanel(props: SalePanelProps) {
         </button>
       </form>
 
-      <div class="result-region" role="status" aria-live="polite" data-testid="result">
-        {result && (
-          <div class={`result result-${result.tone}`}>
-            <strong class="result-title">{result.title}</strong>
-            <p>{result.detail}</p>
-            {result.order && (
-              <dl class="order">
-                <dt>Order number</dt>
-                <dd>
-                  <code data-testid="order-id">{result.order.id}</code>
-                </dd>
-                <dt>Quantity</dt>
-                <dd>{result.order.quantity}</dd>
-                <dt>Status</dt>
-                <dd>{result.order.status}</dd>
-              </dl>
-            )}
-          </div>
-        )}
-      </div>
+      <ResultBox result={result} />
     </div>
   );
 }
