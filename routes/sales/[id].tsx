@@ -6,13 +6,15 @@ import type { SaleData } from "../../islands/parts/api.ts";
 import { formatTime, numberFormat } from "../../islands/parts/format.ts";
 import { orderResult, purchaseResult, type ResultView } from "../../islands/parts/result.ts";
 import SalePanel from "../../islands/SalePanel.tsx";
+import LinePanel from "../../islands/LinePanel.tsx";
+import type { WaitingRoom } from "../../islands/line/api.ts";
 import { AppError } from "../../lib/domain/errors.ts";
 import { type Handlers, idParam, readForm, type RouteContext } from "../../lib/web/http.ts";
 import { userIdSchema } from "../../lib/domain/input.ts";
 import type { Shopper } from "../../lib/identity/identity.ts";
-import { island } from "../../lib/web/islands.ts";
+import { assets, island } from "../../lib/web/islands.ts";
 import { orderJson } from "../../lib/domain/order.ts";
-import { renderPage } from "../../lib/web/page.ts";
+import { renderPage, seeOther } from "../../lib/web/page.ts";
 import { purchaseAnswer } from "../../lib/domain/outcome.ts";
 import { saleJson } from "../../lib/domain/sale.ts";
 
@@ -23,6 +25,11 @@ async function loadSale(ctx: RouteContext): Promise<SaleData | null> {
   if (!id.success) return null;
   const view = await ctx.state.catalog.get(id.data);
   return view ? saleJson(view.sale, view.remainingStock, Date.now()) : null;
+}
+
+// TODO(merge main): SaleData carries waitingRoom once the core lands.
+function waitingRoomOf(sale: SaleData): WaitingRoom | null {
+  return (sale as SaleData & { waitingRoom?: WaitingRoom | null }).waitingRoom ?? null;
 }
 
 function notFound(): Promise<Response> {
@@ -115,6 +122,7 @@ export const handler: Handlers = pageHandlers({
         quantity={1}
         result={null}
         signedIn={ctx.state.identity.verified}
+        powWorker={(await assets()).workers.pow}
       />
     );
     return renderPage(page, {
@@ -126,6 +134,8 @@ export const handler: Handlers = pageHandlers({
   async POST(ctx) {
     const before = await loadSale(ctx);
     if (!before) return notFound();
+    // A sale with a waiting room offers no form to post: its page says it needs JavaScript.
+    if (waitingRoomOf(before)) return seeOther(`/sales/${before.id}`);
     const answered = await answerForm(ctx, before, await readForm(ctx));
     const sale = await loadSale(ctx) ?? before;
     return renderPage(
@@ -135,6 +145,7 @@ export const handler: Handlers = pageHandlers({
         quantity={answered.quantity ?? 1}
         result={answered.result}
         signedIn={ctx.state.identity.verified}
+        powWorker={(await assets()).workers.pow}
       />,
       {
         title: `${answered.result.title} · ${sale.name} · Flashline`,
@@ -152,9 +163,11 @@ export default function SalePage(
     quantity: number;
     result: ResultView | null;
     signedIn: boolean;
+    powWorker: string;
   },
 ) {
   const { sale } = props;
+  const waitingRoom = waitingRoomOf(sale);
   return (
     <Layout section="shop">
       <nav class="crumbs" aria-label="Breadcrumb">
@@ -188,6 +201,19 @@ export default function SalePage(
               <dt>Per shopper</dt>
               <dd>up to {sale.perUserLimit}</dd>
             </div>
+            {waitingRoom && (
+              <div>
+                <dt>Waiting room</dt>
+                <dd>
+                  Line opens {formatTime(
+                    new Date(
+                      Date.parse(sale.startTime) - waitingRoom.prequeueMinutes * 60_000,
+                    ).toISOString(),
+                    "UTC",
+                  )}
+                </dd>
+              </div>
+            )}
           </dl>
           <ul class="assurances">
             <li>Your order is confirmed the moment you buy.</li>
@@ -202,12 +228,18 @@ export default function SalePage(
               for the signed-in shopper, whose User ID is filled in. Another User ID is refused.
             </p>
           )}
-          {island(SalePanel, {
-            sale,
-            userId: props.userId,
-            quantity: props.quantity,
-            result: props.result,
-          })}
+          {waitingRoom
+            ? island(LinePanel, {
+              sale: { ...sale, waitingRoom },
+              userId: props.userId,
+              powWorker: props.powWorker,
+            })
+            : island(SalePanel, {
+              sale,
+              userId: props.userId,
+              quantity: props.quantity,
+              result: props.result,
+            })}
         </aside>
       </div>
     </Layout>

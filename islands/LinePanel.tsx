@@ -1,0 +1,433 @@
+/// <reference lib="dom" />
+import { useEffect, useRef, useState } from "preact/hooks";
+import { requestJson, type SaleData } from "./parts/api.ts";
+import { useServerNow } from "./parts/clock.ts";
+import { CountdownView } from "./parts/CountdownView.tsx";
+import { formatTime, numberFormat, statusAt } from "./parts/format.ts";
+import { useLiveSale } from "./parts/live.ts";
+import { QuantityField } from "./parts/QuantityField.tsx";
+import {
+  forgetLineTicket,
+  lastUserId,
+  lineTicket,
+  rememberLineTicket,
+  rememberUserId,
+} from "./parts/remembered.ts";
+import { orderResult, purchaseResult, type ResultView } from "./parts/result.ts";
+import { ResultBox } from "./parts/ResultBox.tsx";
+import { StatusBadge } from "./parts/StatusBadge.tsx";
+import { StockBar } from "./parts/StockBar.tsx";
+import { AdmissionTimer } from "./line/AdmissionTimer.tsx";
+import {
+  askChallenge,
+  joinLine,
+  type LineProgress,
+  readTicket,
+  type Ticket,
+  type WaitingRoom,
+} from "./line/api.ts";
+import { expiredView, lineRefusal, LOST, OFFLINE, soldOutView } from "./line/messages.ts";
+import { prove } from "./line/prove.ts";
+import { ProofProgress } from "./line/ProofProgress.tsx";
+import type { LiveUpdate } from "../lib/domain/sale.ts";
+import { USER_ID_MAX_LENGTH } from "../lib/domain/user_id.ts";
+
+export interface LinePanelProps {
+  sale: SaleData & { waitingRoom: WaitingRoom };
+  /** The signed-in shopper's User ID, or "" (the page then fills in the last one typed). */
+  userId: string;
+  /** The proof-of-work worker's URL (a hashed build output). */
+  powWorker: string;
+}
+
+/** Where the shopper is: the join form, the proof under way, a request, a ticket, or a lost one. */
+type Step =
+  | { kind: "join" }
+  | { kind: "proving"; tried: number; bits: number }
+  | { kind: "busy"; label: string }
+  | { kind: "ticket"; ticket: Ticket; servedAtRead: number | null; drawnAtRead: boolean }
+  | { kind: "lost" };
+
+/** The early joiners' reads of their drawn number, spread so they do not all land at once. */
+const DRAW_SPREAD_MS = 2000;
+/** An admission is read again this long past its end, when the server has expired it. */
+const EXPIRY_GRACE_MS = 500;
+
+const JOIN_FAILED: ResultView = {
+  tone: "danger",
+  title: "Could not join the line",
+  detail: "Check your connection and try again.",
+};
+
+/**
+ * The sale page of a sale with a waiting room (docs/waiting-room.md): join the line (a proof of
+ * work in a Web Worker), wait with the place in line live from the sale's event stream, then buy
+ * with the admission before it runs out. The ticket is kept per sale and shopper, so a reload
+ * resumes. The server renders only a notice that this needs JavaScript, which hydration replaces.
+ */
+export default function LinePanel(props: LinePanelProps) {
+  const room = props.sale.waitingRoom;
+  const [sale, setSale] = useState<SaleData>(props.sale);
+  const [remaining, setRemaining] = useState(props.sale.remainingStock);
+  const [line, setLine] = useState<LineProgress | null>(null);
+  const [mounted, setMounted] = useState(false);
+  const [zone, setZone] = useState<string | undefined>("UTC");
+  const [userId, setUserId] = useState(props.userId);
+  const [quantity, setQuantity] = useState(1);
+  const [step, setStep] = useState<Step>({ kind: "join" });
+  /** A refusal or failure of the line; cleared by the next ticket read. */
+  const [notice, setNotice] = useState<ResultView | null>(null);
+  /** The purchase's answer, or the order of a ticket already used. */
+  const [result, setResult] = useState<ResultView | null>(null);
+  const [buying, setBuying] = useState(false);
+  const now = useServerNow(props.sale.serverTime, `/api/sales/${sale.id}`);
+  const status = statusAt(now, sale.startTime, sale.endTime);
+  const latest = useRef({ line, now });
+  latest.current = { line, now };
+  /** The shopper the ticket being followed belongs to. */
+  const shopper = useRef("");
+  const stopProof = useRef<(() => void) | null>(null);
+
+  const streaming = useLiveSale(sale, {
+    update: (u: LiveUpdate & { line?: LineProgress }) => {
+      setRemaining(u.remainingStock);
+      if (u.line) setLine(u.line);
+    },
+    sale: setSale,
+  });
+
+  const read = async (ticketId: string) => {
+    const id = shopper.current;
+    try {
+      const r = await readTicket(sale.id, ticketId);
+      if (shopper.current !== id) return;
+      if (r.status === 200) {
+        const seen = latest.current.line;
+        setNotice(null);
+        setStep({
+          kind: "ticket",
+          ticket: r.body as Ticket,
+          servedAtRead: seen?.served ?? null,
+          drawnAtRead: seen?.drawn ?? false,
+        });
+        return;
+      }
+      if (r.body.error?.code === "TICKET_NOT_FOUND") {
+        forgetLineTicket(sale.id, id);
+        setStep({ kind: "lost" });
+        return;
+      }
+      setNotice(lineRefusal(r.status, r.body));
+    } catch {
+      setNotice(OFFLINE);
+    }
+    // A failed read: a ticket being followed is read again later (a new step object re-arms
+    // the schedule below); a resume that failed goes back to the form.
+    setStep((s) => s.kind === "ticket" ? { ...s } : { kind: "join" });
+  };
+
+  useEffect(() => {
+    setMounted(true);
+    setZone(undefined); // the browser's zone, once hydrated
+    const id = props.userId || lastUserId();
+    setUserId(id);
+    const kept = id ? lineTicket(sale.id, id) : null;
+    if (kept) {
+      shopper.current = id;
+      setStep({ kind: "busy", label: "Finding your place in line…" });
+      void read(kept);
+    }
+    return () => stopProof.current?.();
+  }, []);
+
+  const join = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const id = userId.trim();
+    if (!id) {
+      setNotice({ tone: "warning", title: "Please check the form", detail: "Enter your User ID." });
+      return;
+    }
+    rememberUserId(id);
+    shopper.current = id;
+    setNotice(null);
+    setResult(null);
+    const kept = lineTicket(sale.id, id);
+    if (kept) {
+      setStep({ kind: "busy", label: "Finding your place in line…" });
+      await read(kept);
+      return;
+    }
+    setStep({ kind: "busy", label: "Getting your place in line…" });
+    try {
+      const c = await askChallenge(sale.id, id);
+      const { challenge, bits } = c.body;
+      if (c.status !== 200 || challenge === undefined || bits === undefined) {
+        setNotice(lineRefusal(c.status, c.body));
+        setStep({ kind: "join" });
+        return;
+      }
+      setStep({ kind: "proving", tried: 0, bits });
+      const job = prove(props.powWorker, { challenge, bits }, (tried) => {
+        setStep({ kind: "proving", tried, bits });
+      });
+      stopProof.current = job.cancel;
+      const nonce = await job.nonce;
+      stopProof.current = null;
+      setStep({ kind: "busy", label: "Joining the line…" });
+      const joined = await joinLine(sale.id, { userId: id, challenge, nonce });
+      if ((joined.status !== 200 && joined.status !== 201) || !joined.body.ticket) {
+        setNotice(lineRefusal(joined.status, joined.body));
+        setStep({ kind: "join" });
+        return;
+      }
+      rememberLineTicket(sale.id, id, joined.body.ticket);
+      await read(joined.body.ticket);
+    } catch {
+      setNotice(JOIN_FAILED);
+      setStep({ kind: "join" });
+    }
+  };
+
+  const ticket = step.kind === "ticket" ? step.ticket : null;
+  const served = line?.served ?? null;
+  /** The line has served this ticket's number: it may be admitted now. */
+  const reached = ticket?.state === "waiting" && ticket.number !== null && served !== null &&
+    served >= ticket.number;
+  /** The early joiners' order has been drawn: this ticket has a number now. */
+  const drawn = ticket?.state === "waiting" && ticket.number === null && line?.drawn === true;
+
+  // When to read the ticket again: the stream says what changed for everyone, so a page reads
+  // its own ticket only when that concerns it, or slowly while the stream is down.
+  useEffect(() => {
+    if (step.kind !== "ticket") return;
+    const t = step.ticket;
+    let delay: number | null = null;
+    if (t.state === "waiting") {
+      if (reached) {
+        const readSince = step.servedAtRead !== null && step.servedAtRead >= (t.number ?? 0);
+        delay = readSince ? t.retryAfterMs : 0;
+      } else if (drawn) delay = step.drawnAtRead ? t.retryAfterMs : Math.random() * DRAW_SPREAD_MS;
+      else if (!streaming) delay = t.retryAfterMs;
+    } else if (t.state === "admitted" && t.admissionExpiresAt) {
+      const left = Date.parse(t.admissionExpiresAt) - latest.current.now;
+      delay = left > 0 ? left + EXPIRY_GRACE_MS : t.retryAfterMs;
+    }
+    if (delay === null) return;
+    const timer = setTimeout(() => void read(t.ticket), delay);
+    return () => clearTimeout(timer);
+  }, [step, reached, drawn, streaming]);
+
+  // A ticket already used (a reload after buying): show the order it bought.
+  const used = ticket?.state === "used";
+  useEffect(() => {
+    if (!used || result) return;
+    const id = shopper.current;
+    requestJson<Parameters<typeof orderResult>[2]>(
+      `/api/sales/${sale.id}/orders/${encodeURIComponent(id)}`,
+    ).then((r) => setResult(orderResult(r.status, id, r.body))).catch(() => setNotice(OFFLINE));
+  }, [used]);
+
+  const buy = async () => {
+    if (step.kind !== "ticket" || !step.ticket.admission) return;
+    const t = step.ticket;
+    setBuying(true);
+    setNotice(null);
+    try {
+      const r = await requestJson<Parameters<typeof purchaseResult>[1]>(
+        `/api/sales/${sale.id}/purchase`,
+        { method: "POST", body: { userId: shopper.current, quantity, admission: t.admission } },
+      );
+      if (typeof r.body.remainingStock === "number") setRemaining(r.body.remainingStock);
+      if (r.body.order) {
+        setResult(purchaseResult(r.status, r.body));
+        setStep({ ...step, ticket: { ...t, state: "used" } });
+      } else if (r.body.error?.code?.startsWith("ADMISSION_")) {
+        // Expired or used meanwhile: the ticket says which.
+        await read(t.ticket);
+      } else {
+        setResult(purchaseResult(r.status, r.body));
+      }
+    } catch {
+      setNotice({
+        tone: "danger",
+        title: "Could not reach the shop",
+        detail: "Check your connection and try again. Buying twice is never possible.",
+      });
+    } finally {
+      setBuying(false);
+    }
+  };
+
+  const soldOut = remaining === 0;
+  const live = ticket?.state === "waiting" || ticket?.state === "admitted";
+  const outcome = step.kind === "lost"
+    ? LOST
+    : ticket?.state === "sold_out" || (live && soldOut)
+    ? soldOutView(ticket?.number ?? null)
+    : ticket?.state === "expired"
+    ? expiredView(room.admissionTtlSeconds)
+    : null;
+  const opensAt = Date.parse(sale.startTime) - room.prequeueMinutes * 60_000;
+
+  const joinForm = (again: boolean) => {
+    if (status === "ENDED" || soldOut) return null;
+    if (now < opensAt) {
+      return (
+        <p class="panel-note" data-testid="line-closed">
+          This sale has a waiting room. Its line opens {formatTime(
+            new Date(opensAt).toISOString(),
+            zone,
+          )}, {room.prequeueMinutes} minutes before the sale: this page lets you join then.
+        </p>
+      );
+    }
+    return (
+      <form class="line-join" onSubmit={join}>
+        <p class="panel-note">
+          {status === "UPCOMING"
+            ? "This sale has a waiting room, and its line is open. Everyone who joins before " +
+              "the start gets a place drawn at random when the sale starts: no need to rush."
+            : "This sale has a waiting room: join the line, and the Buy button appears here " +
+              "when it is your turn. Places go in order of arrival."}
+        </p>
+        <div class="field">
+          <label for="user-id">User ID</label>
+          <input
+            id="user-id"
+            name="userId"
+            autocomplete="username"
+            required
+            maxLength={USER_ID_MAX_LENGTH}
+            placeholder="e.g. alice@example.com"
+            value={userId}
+            onInput={(e) => setUserId(e.currentTarget.value)}
+          />
+        </div>
+        <button class="btn btn-buy btn-block" type="submit" data-testid="join">
+          {again ? "Join again" : "Join the line"}
+        </button>
+      </form>
+    );
+  };
+
+  const waitingView = (t: Ticket) => {
+    if (t.number === null) {
+      return (
+        <div class="line-step" data-testid="line-drawing">
+          <strong class="line-step-title">You are in the line</strong>
+          <p class="panel-note">
+            The order of everyone who joined before the start is drawn at random when the sale
+            starts,{" "}
+            {formatTime(sale.startTime, zone)}. Keep this page open: your number shows here then.
+          </p>
+        </div>
+      );
+    }
+    const position = served === null ? t.position ?? 1 : Math.max(1, t.number - served);
+    const progress = Math.min(1, (t.number - position) / t.number);
+    return (
+      <div class="line-step" data-testid="line-position">
+        <p class="line-spot">
+          You are number <strong class="line-spot-number">{numberFormat.format(position)}</strong>
+          {" "}
+          in line
+        </p>
+        <div class="meter" aria-hidden="true">
+          <span style={{ width: `${(progress * 100).toFixed(1)}%` }} />
+        </div>
+        <p class="panel-note">
+          {position === 1 ? "You are next." : `${numberFormat.format(position - 1)} ahead of you.`}
+          {" "}
+          Keep this page open: the Buy button appears here when it is your turn.
+        </p>
+      </div>
+    );
+  };
+
+  const turnView = (t: Ticket) => (
+    <div class="line-step line-turn" data-testid="line-turn">
+      <strong class="line-step-title">It is your turn</strong>
+      {t.admissionExpiresAt && (
+        <AdmissionTimer
+          expiresAtMs={Date.parse(t.admissionExpiresAt)}
+          nowMs={now}
+          ttlSeconds={room.admissionTtlSeconds}
+        />
+      )}
+      <div class="buy-row">
+        <QuantityField
+          limit={sale.perUserLimit}
+          value={quantity}
+          disabled={buying}
+          onChange={setQuantity}
+        />
+        <button
+          class="btn btn-buy"
+          type="button"
+          disabled={buying}
+          onClick={buy}
+          data-testid="buy"
+        >
+          {buying ? "Buying…" : "Buy now"}
+        </button>
+      </div>
+    </div>
+  );
+
+  const body = () => {
+    switch (step.kind) {
+      case "join":
+        return joinForm(false);
+      case "lost":
+        return joinForm(true);
+      case "proving":
+        return <ProofProgress tried={step.tried} bits={step.bits} />;
+      case "busy":
+        return <p class="line-step-title" aria-busy="true">{step.label}</p>;
+      case "ticket":
+        return (
+          <>
+            <p class="line-who">
+              In line as <strong>{shopper.current}</strong>
+            </p>
+            {!soldOut && step.ticket.state === "waiting" && waitingView(step.ticket)}
+            {!soldOut && step.ticket.state === "admitted" && turnView(step.ticket)}
+          </>
+        );
+    }
+  };
+
+  return (
+    <div class="panel">
+      <div class="panel-head">
+        <StatusBadge status={status} />
+        <span class="panel-limit">Waiting room · limit {sale.perUserLimit} per shopper</span>
+      </div>
+
+      {status === "UPCOMING" && (
+        <CountdownView label="Starts in" targetMs={Date.parse(sale.startTime)} nowMs={now} />
+      )}
+      {status === "ACTIVE" && (
+        <CountdownView label="Ends in" targetMs={Date.parse(sale.endTime)} nowMs={now} />
+      )}
+      {status === "ENDED" && (
+        <p class="panel-note" data-testid="countdown">
+          This sale ended {formatTime(sale.endTime, zone)}.
+        </p>
+      )}
+
+      <StockBar remaining={remaining} total={sale.totalStock} />
+
+      <section class="line" aria-label="Waiting room" data-testid="line">
+        {mounted ? body() : (
+          <p class="notice notice-warning" data-testid="needs-js">
+            This sale has a waiting room, and joining its line needs JavaScript: turn it on in your
+            browser and reload this page.
+          </p>
+        )}
+      </section>
+
+      <ResultBox result={result ?? notice ?? outcome} />
+    </div>
+  );
+}
