@@ -385,13 +385,13 @@ export default function LinePanel(props: LinePanelProps) {
       case "busy":
         return <p class="line-step-title" aria-busy="true">{step.label}</p>;
       case "ticket":
+        if (!live || soldOut) return null;
         return (
           <>
             <p class="line-who">
               In line as <strong>{shopper.current}</strong>
             </p>
-            {!soldOut && step.ticket.state === "waiting" && waitingView(step.ticket)}
-            {!soldOut && step.ticket.state === "admitted" && turnView(step.ticket)}
+            {step.ticket.state === "waiting" ? waitingView(step.ticket) : turnView(step.ticket)}
           </>
         );
     }
@@ -401,7 +401,7 @@ export default function LinePanel(props: LinePanelProps) {
     <div class="panel">
       <div class="panel-head">
         <StatusBadge status={status} />
-        <span class="panel-limit">Waiting room · limit {sale.perUserLimit} per shopper</span>
+        <span class="panel-limit">Limit {sale.perUserLimit} per shopper</span>
       </div>
 
       {status === "UPCOMING" && (

@@ -202,15 +202,15 @@ export default function SalePage(
               <dd>up to {sale.perUserLimit}</dd>
             </div>
             {waitingRoom && (
-              <div>
+              <div class="facts-wide">
                 <dt>Waiting room</dt>
                 <dd>
-                  Line opens {formatTime(
+                  Its line opens {formatTime(
                     new Date(
                       Date.parse(sale.startTime) - waitingRoom.prequeueMinutes * 60_000,
                     ).toISOString(),
                     "UTC",
-                  )}
+                  )}, {waitingRoom.prequeueMinutes} min before the start
                 </dd>
               </div>
             )}
