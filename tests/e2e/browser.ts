@@ -1,5 +1,6 @@
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { buildAssets } from "../../lib/build.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 /** Debian's chromium; the tests drive it with playwright-core (no downloaded browsers). */
 const CHROMIUM = "/usr/bin/chromium";
@@ -21,6 +22,22 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-background-networking",
     ],
   });
+}
+
+/** A fresh app and browser context; the context closes first, ending its event streams. */
+export async function withApp(
+  browser: Browser,
+  run: (app: TestApp, context: BrowserContext) => Promise<void>,
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<void> {
+  const app = await startTestApp();
+  const context = await browser.newContext(options);
+  try {
+    await run(app, context);
+  } finally {
+    await context.close();
+    await app.close();
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { Browser, BrowserContext } from "playwright-core";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import type { Browser } from "playwright-core";
+import type { TestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createSale, purchase } from "../helpers/client.ts";
 import {
@@ -9,26 +9,11 @@ import {
   recordStylesheets,
   screenshots,
   type WatchedPage,
+  withApp,
 } from "./browser.ts";
 
 /** Generous: the machine is shared and slow at times. */
 const WAIT = { timeout: 15_000 };
-
-/** A fresh app and browser context; the context closes first, ending its event streams. */
-async function withApp(
-  browser: Browser,
-  run: (app: TestApp, context: BrowserContext) => Promise<void>,
-  options: { javaScriptEnabled?: boolean } = {},
-): Promise<void> {
-  const app = await startTestApp();
-  const context = await browser.newContext(options);
-  try {
-    await run(app, context);
-  } finally {
-    await context.close();
-    await app.close();
-  }
-}
 
 async function orderIdOf(app: TestApp, saleId: number, userId: string): Promise<string | null> {
   const rows = await app.sql<{ id: string }[]>`
