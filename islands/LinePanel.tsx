@@ -18,18 +18,11 @@ import { ResultBox } from "./parts/ResultBox.tsx";
 import { StatusBadge } from "./parts/StatusBadge.tsx";
 import { StockBar } from "./parts/StockBar.tsx";
 import { AdmissionTimer } from "./line/AdmissionTimer.tsx";
-import {
-  askChallenge,
-  joinLine,
-  type LineProgress,
-  readTicket,
-  type Ticket,
-  type WaitingRoom,
-} from "./line/api.ts";
+import { askChallenge, joinLine, readTicket, type TicketView } from "./line/api.ts";
 import { expiredView, lineRefusal, LOST, OFFLINE, soldOutView } from "./line/messages.ts";
 import { prove } from "./line/prove.ts";
 import { ProofProgress } from "./line/ProofProgress.tsx";
-import type { LiveUpdate } from "../lib/domain/sale.ts";
+import type { LineProgress, WaitingRoom } from "../lib/domain/sale.ts";
 import { USER_ID_MAX_LENGTH } from "../lib/domain/user_id.ts";
 
 export interface LinePanelProps {
@@ -45,13 +38,15 @@ type Step =
   | { kind: "join" }
   | { kind: "proving"; tried: number; bits: number }
   | { kind: "busy"; label: string }
-  | { kind: "ticket"; ticket: Ticket; servedAtRead: number | null; drawnAtRead: boolean }
+  | { kind: "ticket"; ticket: TicketView; servedAtRead: number | null; drawnAtRead: boolean }
   | { kind: "lost" };
 
 /** The early joiners' reads of their drawn number, spread so they do not all land at once. */
 const DRAW_SPREAD_MS = 2000;
 /** An admission is read again this long past its end, when the server has expired it. */
 const EXPIRY_GRACE_MS = 500;
+/** A read again when the ticket names no time (it only does while waiting). */
+const RETRY_MS = 2000;
 
 const JOIN_FAILED: ResultView = {
   tone: "danger",
@@ -89,7 +84,7 @@ export default function LinePanel(props: LinePanelProps) {
   const stopProof = useRef<(() => void) | null>(null);
 
   const streaming = useLiveSale(sale, {
-    update: (u: LiveUpdate & { line?: LineProgress }) => {
+    update: (u) => {
       setRemaining(u.remainingStock);
       if (u.line) setLine(u.line);
     },
@@ -106,13 +101,14 @@ export default function LinePanel(props: LinePanelProps) {
         setNotice(null);
         setStep({
           kind: "ticket",
-          ticket: r.body as Ticket,
+          ticket: r.body as TicketView,
           servedAtRead: seen?.served ?? null,
           drawnAtRead: seen?.drawn ?? false,
         });
         return;
       }
-      if (r.body.error?.code === "TICKET_NOT_FOUND") {
+      // Not held by the line (Redis lost it, or a reset), or not a ticket at all: join again.
+      if (r.body.error?.code === "TICKET_NOT_FOUND" || r.status === 400) {
         forgetLineTicket(sale.id, id);
         setStep({ kind: "lost" });
         return;
@@ -201,16 +197,17 @@ export default function LinePanel(props: LinePanelProps) {
   useEffect(() => {
     if (step.kind !== "ticket") return;
     const t = step.ticket;
+    const again = t.retryAfterMs ?? RETRY_MS;
     let delay: number | null = null;
     if (t.state === "waiting") {
       if (reached) {
         const readSince = step.servedAtRead !== null && step.servedAtRead >= (t.number ?? 0);
-        delay = readSince ? t.retryAfterMs : 0;
-      } else if (drawn) delay = step.drawnAtRead ? t.retryAfterMs : Math.random() * DRAW_SPREAD_MS;
-      else if (!streaming) delay = t.retryAfterMs;
+        delay = readSince ? again : 0;
+      } else if (drawn) delay = step.drawnAtRead ? again : Math.random() * DRAW_SPREAD_MS;
+      else if (!streaming) delay = again;
     } else if (t.state === "admitted" && t.admissionExpiresAt) {
       const left = Date.parse(t.admissionExpiresAt) - latest.current.now;
-      delay = left > 0 ? left + EXPIRY_GRACE_MS : t.retryAfterMs;
+      delay = left > 0 ? left + EXPIRY_GRACE_MS : again;
     }
     if (delay === null) return;
     const timer = setTimeout(() => void read(t.ticket), delay);
@@ -263,7 +260,13 @@ export default function LinePanel(props: LinePanelProps) {
   const outcome = step.kind === "lost"
     ? LOST
     : ticket?.state === "sold_out" || (live && soldOut)
-    ? soldOutView(ticket?.number ?? null)
+    ? soldOutView(
+      ticket?.state === "sold_out"
+        ? ticket.ahead
+        : ticket?.number != null
+        ? ticket.number - 1
+        : null,
+    )
     : ticket?.state === "expired"
     ? expiredView(room.admissionTtlSeconds)
     : null;
@@ -310,7 +313,7 @@ export default function LinePanel(props: LinePanelProps) {
     );
   };
 
-  const waitingView = (t: Ticket) => {
+  const waitingView = (t: TicketView) => {
     if (t.number === null) {
       return (
         <div class="line-step" data-testid="line-drawing">
@@ -344,7 +347,7 @@ export default function LinePanel(props: LinePanelProps) {
     );
   };
 
-  const turnView = (t: Ticket) => (
+  const turnView = (t: TicketView) => (
     <div class="line-step line-turn" data-testid="line-turn">
       <strong class="line-step-title">It is your turn</strong>
       {t.admissionExpiresAt && (

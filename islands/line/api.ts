@@ -1,35 +1,8 @@
 /** The shopper's side of a sale's waiting room (docs/waiting-room.md), as the page calls it. */
 import { requestJson } from "../parts/api.ts";
+import type { TicketView } from "../../lib/line/line.ts";
 
-export interface WaitingRoom {
-  powBits: number;
-  admissionTtlSeconds: number;
-  overbook: number;
-  prequeueMinutes: number;
-}
-
-/** The line's progress in each `sale` event of a waiting-room sale's stream. */
-export interface LineProgress {
-  /** Tickets taken from the line so far, in its order: ticket `number` n is served once this is n. */
-  served: number;
-  waiting: number;
-  /** Whether the early joiners' order has been drawn (it is at the start). */
-  drawn: boolean;
-}
-
-export type TicketState = "waiting" | "admitted" | "used" | "expired" | "sold_out";
-
-export interface Ticket {
-  ticket: string;
-  state: TicketState;
-  /** The place in the line's order; null before the start for early joiners (drawn at the start). */
-  number: number | null;
-  position: number | null;
-  ahead: number | null;
-  retryAfterMs: number;
-  admission?: string;
-  admissionExpiresAt?: string;
-}
+export type { TicketView };
 
 interface Challenge {
   challenge: string;
@@ -54,10 +27,10 @@ export function askChallenge(saleId: number, userId: string): Promise<Answer<Cha
 export function joinLine(
   saleId: number,
   proof: { userId: string; challenge: string; nonce: string },
-): Promise<Answer<Ticket>> {
+): Promise<Answer<TicketView>> {
   return requestJson(`/api/sales/${saleId}/queue`, { method: "POST", body: proof });
 }
 
-export function readTicket(saleId: number, ticket: string): Promise<Answer<Ticket>> {
+export function readTicket(saleId: number, ticket: string): Promise<Answer<TicketView>> {
   return requestJson(`/api/sales/${saleId}/queue/${encodeURIComponent(ticket)}`);
 }

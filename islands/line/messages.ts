@@ -38,16 +38,16 @@ function shoppers(n: number): string {
   return n === 1 ? "1 shopper was" : `${numberFormat.format(n)} shoppers were`;
 }
 
-/** Sold out before the shopper's turn (or during it): `number` is their place in the line. */
-export function soldOutView(number: number | null): ResultView {
+/** Sold out before the shopper's turn (or during it), with how many were ahead in the line. */
+export function soldOutView(ahead: number | null): ResultView {
   return {
     tone: "danger",
     title: "Sold out",
-    detail: number === null
+    detail: ahead === null
       ? "Every item was sold before your turn."
-      : number <= 1
+      : ahead === 0
       ? "Every item was sold before you bought."
-      : `${shoppers(number - 1)} ahead of you in line, and every item was sold before your turn.`,
+      : `${shoppers(ahead)} ahead of you in line, and every item was sold before your turn.`,
   };
 }
 

@@ -1,8 +1,9 @@
+import { leadingZeroBits, proofInput } from "../domain/proof.ts";
+
 /**
- * The proof of work that joining a sale's line costs (docs/waiting-room.md): a nonce such that
- * SHA-256 of the UTF-8 of `challenge + ":" + nonce` has at least `bits` leading zero bits, counted
- * from the most significant bit of the first byte. Plain WebCrypto, so the same code runs in the
- * page's worker (lib/client/pow_worker.ts) and in Deno's tests.
+ * The page's side of the waiting room's proof of work (lib/domain/proof.ts says what a proof is):
+ * finding a nonce, with WebCrypto, in the page's worker (lib/client/pow_worker.ts). Plain module
+ * code, so Deno's tests run the very same search.
  */
 
 /** What the page asks of the worker. */
@@ -19,26 +20,14 @@ export type ProofMessage =
 /** Digests computed at once: WebCrypto's digest is asynchronous, one at a time would crawl. */
 const BATCH = 256;
 
-const encoder = new TextEncoder();
-
-export function leadingZeroBits(digest: Uint8Array): number {
-  let bits = 0;
-  for (const byte of digest) {
-    if (byte !== 0) return bits + Math.clz32(byte) - 24;
-    bits += 8;
-  }
-  return bits;
-}
-
 export async function proofDigest(challenge: string, nonce: string): Promise<Uint8Array> {
-  const data = encoder.encode(`${challenge}:${nonce}`);
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", proofInput(challenge, nonce)));
 }
 
 /**
- * Tries the nonces "1", "2", … (base 36: 11 characters at most, well under the limit of 32) until
- * one has `bits` leading zero bits; `onProgress` hears the count tried after each batch. About
- * 2^bits tries are expected.
+ * Tries the nonces "1", "2", … (base 36: 11 characters at most, well within NONCE_MAX_LENGTH)
+ * until one has `bits` leading zero bits; `onProgress` hears the count tried after each batch.
+ * About 2^bits tries are expected.
  */
 export async function solve(
   challenge: string,

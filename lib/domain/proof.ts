@@ -9,7 +9,7 @@
 export const NONCE_MAX_LENGTH = 32;
 
 /** What is hashed for a nonce. */
-export function proofInput(challenge: string, nonce: string): Uint8Array {
+export function proofInput(challenge: string, nonce: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${challenge}:${nonce}`);
 }
 

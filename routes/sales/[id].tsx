@@ -7,7 +7,6 @@ import { formatTime, numberFormat } from "../../islands/parts/format.ts";
 import { orderResult, purchaseResult, type ResultView } from "../../islands/parts/result.ts";
 import SalePanel from "../../islands/SalePanel.tsx";
 import LinePanel from "../../islands/LinePanel.tsx";
-import type { WaitingRoom } from "../../islands/line/api.ts";
 import { AppError } from "../../lib/domain/errors.ts";
 import { type Handlers, idParam, readForm, type RouteContext } from "../../lib/web/http.ts";
 import { userIdSchema } from "../../lib/domain/input.ts";
@@ -25,11 +24,6 @@ async function loadSale(ctx: RouteContext): Promise<SaleData | null> {
   if (!id.success) return null;
   const view = await ctx.state.catalog.get(id.data);
   return view ? saleJson(view.sale, view.remainingStock, Date.now()) : null;
-}
-
-// TODO(merge main): SaleData carries waitingRoom once the core lands.
-function waitingRoomOf(sale: SaleData): WaitingRoom | null {
-  return (sale as SaleData & { waitingRoom?: WaitingRoom | null }).waitingRoom ?? null;
 }
 
 function notFound(): Promise<Response> {
@@ -135,7 +129,7 @@ export const handler: Handlers = pageHandlers({
     const before = await loadSale(ctx);
     if (!before) return notFound();
     // A sale with a waiting room offers no form to post: its page says it needs JavaScript.
-    if (waitingRoomOf(before)) return seeOther(`/sales/${before.id}`);
+    if (before.waitingRoom) return seeOther(`/sales/${before.id}`);
     const answered = await answerForm(ctx, before, await readForm(ctx));
     const sale = await loadSale(ctx) ?? before;
     return renderPage(
@@ -167,7 +161,7 @@ export default function SalePage(
   },
 ) {
   const { sale } = props;
-  const waitingRoom = waitingRoomOf(sale);
+  const { waitingRoom } = sale;
   return (
     <Layout section="shop">
       <nav class="crumbs" aria-label="Breadcrumb">

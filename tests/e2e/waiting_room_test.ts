@@ -18,8 +18,10 @@ const WAIT = { timeout: 15_000 };
 const ROOM = { powBits: 8, admissionTtlSeconds: 60, overbook: 1, prequeueMinutes: 5 };
 
 async function ordersOf(app: TestApp, saleId: number): Promise<{ user_id: string; id: string }[]> {
-  return await app.sql<{ user_id: string; id: string }[]>`
-    SELECT user_id, id FROM orders WHERE sale_id = ${saleId} ORDER BY user_id`;
+  return [
+    ...await app.sql<{ user_id: string; id: string }[]>`
+      SELECT user_id, id FROM orders WHERE sale_id = ${saleId} ORDER BY user_id`,
+  ];
 }
 
 function noErrors(watched: WatchedPage): void {
@@ -30,7 +32,9 @@ function noErrors(watched: WatchedPage): void {
  * Remembers whether the proof's progress was ever on the page (it may last only a moment at 8
  * bits), and every proof-of-work worker the page started.
  */
-async function watchProof(page: Page): Promise<{ seen: () => Promise<boolean>; workers: string[] }> {
+async function watchProof(
+  page: Page,
+): Promise<{ seen: () => Promise<boolean>; workers: string[] }> {
   const workers: string[] = [];
   page.on("worker", (worker) => workers.push(new URL(worker.url()).pathname));
   await page.evaluate(() => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { leadingZeroBits, proofDigest, solve } from "../../lib/client/pow.ts";
+import { proofDigest, solve } from "../../lib/client/pow.ts";
+import { leadingZeroBits, NONCE_MAX_LENGTH } from "../../lib/domain/proof.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 
 /** The leading zero bits of a hex digest, read off its binary digits: a second way to count. */
@@ -50,7 +51,7 @@ Deno.test("solve finds the first nonce with enough zero bits, and reports its pr
   for (const bits of [0, 1, 8, 12]) {
     const progress: number[] = [];
     const found = await solve(challenge, bits, (tried) => progress.push(tried));
-    assert(found.nonce.length >= 1 && found.nonce.length <= 32, found.nonce);
+    assert(found.nonce.length >= 1 && found.nonce.length <= NONCE_MAX_LENGTH, found.nonce);
     assertEquals(found.nonce, found.tried.toString(36));
     assert(zeroBitsOfHex(sha256Hex(challenge, found.nonce)) >= bits, `${bits}: ${found.nonce}`);
     // No earlier nonce would have done: the count tried is the real count.
