@@ -41,8 +41,8 @@ type Step =
   | { kind: "ticket"; ticket: TicketView; servedAtRead: number | null; drawnAtRead: boolean }
   | { kind: "lost" };
 
-/** The early joiners' reads of their drawn number, spread so they do not all land at once. */
-const DRAW_SPREAD_MS = 2000;
+/** Reads every waiting page makes at once (the draw, a lost line), spread over this. */
+const SPREAD_MS = 2000;
 /** An admission is read again this long past its end, when the server has expired it. */
 const EXPIRY_GRACE_MS = 500;
 /** A read again when the ticket names no time (it only does while waiting). */
@@ -191,6 +191,9 @@ export default function LinePanel(props: LinePanelProps) {
     served >= ticket.number;
   /** The early joiners' order has been drawn: this ticket has a number now. */
   const drawn = ticket?.state === "waiting" && ticket.number === null && line?.drawn === true;
+  /** The line went back (Redis lost it, or an admin's reset): this ticket may be gone. */
+  const restarted = step.kind === "ticket" && step.servedAtRead !== null && served !== null &&
+    served < step.servedAtRead;
 
   // When to read the ticket again: the stream says what changed for everyone, so a page reads
   // its own ticket only when that concerns it, or slowly while the stream is down.
@@ -203,7 +206,8 @@ export default function LinePanel(props: LinePanelProps) {
       if (reached) {
         const readSince = step.servedAtRead !== null && step.servedAtRead >= (t.number ?? 0);
         delay = readSince ? again : 0;
-      } else if (drawn) delay = step.drawnAtRead ? again : Math.random() * DRAW_SPREAD_MS;
+      } else if (drawn) delay = step.drawnAtRead ? again : Math.random() * SPREAD_MS;
+      else if (restarted) delay = Math.random() * SPREAD_MS;
       else if (!streaming) delay = again;
     } else if (t.state === "admitted" && t.admissionExpiresAt) {
       const left = Date.parse(t.admissionExpiresAt) - latest.current.now;
@@ -212,7 +216,7 @@ export default function LinePanel(props: LinePanelProps) {
     if (delay === null) return;
     const timer = setTimeout(() => void read(t.ticket), delay);
     return () => clearTimeout(timer);
-  }, [step, reached, drawn, streaming]);
+  }, [step, reached, drawn, restarted, streaming]);
 
   // A ticket already used (a reload after buying): show the order it bought.
   const used = ticket?.state === "used";

@@ -58,8 +58,8 @@ export function expiredView(ttlSeconds: number): ResultView {
   return {
     tone: "warning",
     title: "Your turn has passed",
-    detail: `Your turn to buy lasted ${time} and ended without an order, so it went to the ` +
-      "next shoppers in line.",
+    detail: `Your turn to buy lasted ${time} and ended without an order: the line has moved ` +
+      "on to the next shoppers.",
   };
 }
 

@@ -2,6 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import type { TestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createSale } from "../helpers/client.ts";
+import { buyWith, joinLine, waitPast } from "../helpers/line.ts";
 import {
   hydrated,
   launchBrowser,
@@ -162,6 +163,71 @@ Deno.test("the waiting room's page in Chromium", async (t) => {
           await page.getByRole("button", { name: "Buy now" }).click();
           await page.getByTestId("result").getByText("Order confirmed").waitFor(WAIT);
           assertEquals((await ordersOf(app, saleId)).map((o) => o.user_id), ["early-eve"]);
+          noErrors(watched);
+        }),
+    );
+
+    await t.step(
+      "an admission unused in its time expires, and the page says so",
+      () =>
+        withApp(browser, async (app, context) => {
+          const saleId = await createSale(app.url, {
+            name: "Mechanical Keyboard Kit",
+            totalStock: 5,
+            waitingRoom: { ...ROOM, admissionTtlSeconds: 10 },
+          });
+          const watched = await openPage(context, `${app.url}/sales/${saleId}`);
+          const { page } = watched;
+          await hydrated(page);
+          await join(page, "slow-sam");
+          await page.getByTestId("line-turn").waitFor(WAIT);
+          const result = page.getByTestId("result");
+          await result.getByText("Your turn has passed").waitFor({ timeout: 20_000 });
+          assertMatch(await result.textContent() ?? "", /lasted 10 seconds/);
+          assertEquals(await page.getByRole("button", { name: "Buy now" }).count(), 0);
+          await screenshots(page, "line-expired");
+          assertEquals(await ordersOf(app, saleId), []);
+          noErrors(watched);
+        }),
+    );
+
+    await t.step(
+      "a line lost on the server (Redis restarted): the page says so, joins again and buys",
+      () =>
+        withApp(browser, async (app, context) => {
+          const saleId = await createSale(app.url, {
+            name: "Signed Art Print",
+            totalStock: 1,
+            waitingRoom: ROOM,
+          });
+          // Someone is admitted first, so the page's shopper waits behind them.
+          const first = await joinLine(app.url, saleId, "first-in-line");
+          assertEquals(first.status, 201);
+          const admitted = await waitPast(app.url, saleId, first.body.ticket);
+          assertEquals(admitted.body.state, "admitted");
+
+          const watched = await openPage(context, `${app.url}/sales/${saleId}`);
+          const { page } = watched;
+          await hydrated(page);
+          await join(page, "ann");
+          await page.getByTestId("line-position").waitFor(WAIT);
+
+          // The line's keys go, as when Redis restarts without persistence: the stream's count
+          // goes back, and the page reads its ticket, which the line no longer holds.
+          await app.platform.line.clear(saleId);
+          const result = page.getByTestId("result");
+          await result.getByText("Your place in line was lost").waitFor(WAIT);
+          assertEquals(await page.getByTestId("line-position").count(), 0);
+          await screenshots(page, "line-lost");
+
+          await page.getByRole("button", { name: "Join again" }).click();
+          await page.getByTestId("line-turn").waitFor(WAIT);
+          // The lost line's admission buys nothing; the new one does.
+          const stale = await buyWith(app.url, saleId, "first-in-line", admitted.body.admission);
+          assertEquals([stale.status, stale.body.error?.code], [403, "ADMISSION_INVALID"]);
+          await page.getByRole("button", { name: "Buy now" }).click();
+          await result.getByText("Order confirmed").waitFor(WAIT);
+          assertEquals((await ordersOf(app, saleId)).map((o) => o.user_id), ["ann"]);
           noErrors(watched);
         }),
     );
