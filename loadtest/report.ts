@@ -2,7 +2,7 @@
  * The run's result: the summary printed to stdout, the JSON file, and a self-contained HTML page
  * (inline SVG, no script, no external asset) that a person can open from disk or attach anywhere.
  */
-import type { GroupFigures, Party, QueueReport } from "./queue.ts";
+import type { GroupFigures, Party, QueueReport, Waits } from "./queue.ts";
 import type { Check } from "./scenarios.ts";
 import type { Slice, Summary } from "./stats.ts";
 
@@ -44,13 +44,15 @@ const share = (part: number, whole: number) =>
 /** The waiting room's figures, one row per group of arrivals. */
 const GROUPS = [["pre-queue", "prequeue"], ["after start", "afterStart"], ["all", "all"]] as const;
 
+const waitCell = (w: Waits) => w.count === 0 ? "n/a" : `${s2(w.p50)} / ${s2(w.p99)}`;
+
 function groupCells(g: GroupFigures): string[] {
   return [
     String(g.tickets),
     tau(g.tau),
     `${g.concordant}/${g.discordant}/${g.tied}`,
-    `${s2(g.admitted.p50)} / ${s2(g.admitted.p99)}`,
-    `${s2(g.answered.p50)} / ${s2(g.answered.p99)}`,
+    waitCell(g.admitted),
+    waitCell(g.answered),
   ];
 }
 const GROUP_HEADS = [
@@ -355,8 +357,8 @@ function queueSection(q: QueueReport): string {
       seconds,
       samples.map((s) => s.t),
       [
-        series("pre-queued", PALETTE[4]!, (s) => s.prequeued),
         series("waiting", PALETTE[0]!, (s) => s.waiting),
+        series("admitted (outstanding)", PALETTE[4]!, (s) => s.admitted),
         series("served", PALETTE[2]!, (s) => s.served),
         series("used", PALETTE[3]!, (s) => s.used),
         series("remaining stock", "#94a3b8", (s) => s.remaining),
