@@ -332,7 +332,7 @@ export const queue: Scenario = async (driver, o) => {
     if (!ticket) return;
     // Follow the stream; read the ticket when it says the turn came (or the draw, or the end),
     // or when the ticket's retryAfterMs is up, and never more than once a second.
-    let lastRead = performance.now();
+    let lastRead = -Infinity;
     while (ticket.state === "waiting") {
       if (ticket.number !== null) v.number = ticket.number;
       if (performance.now() > deadline) {
