@@ -195,6 +195,11 @@ export interface QueueReport {
   honest: Party;
   bots: Party;
   skippers: { clients: number; purchases: number; wins: number; outcomes: Record<string, number> };
+  /**
+   * Proofs the runner solved and the milliseconds it spent on them: its own CPU, taken from the
+   * machine it measures (when that is the server's, the waits include it).
+   */
+  proofs: { solved: number; ms: number };
   /** Identities by where they ended. */
   ended: Partial<Record<End, number>>;
   /** The line's own requests (challenge, join, ticket reads), by step and outcome. */
@@ -280,6 +285,7 @@ export const queue: Scenario = async (driver, o) => {
     return answer;
   };
 
+  const proofs = { solved: 0, ms: 0 };
   let warned = false;
   /** After a 429: waits its Retry-After and says to go on, unless that is past the arrivals. */
   const backOff = async (v: Visit, answer: Answer): Promise<boolean> => {
@@ -308,7 +314,10 @@ export const queue: Scenario = async (driver, o) => {
       const challenge = c.body?.challenge;
       const bits = c.body?.bits;
       if (typeof challenge !== "string" || typeof bits !== "number") return null;
+      const solving = performance.now();
       const nonce = solve(challenge, bits);
+      proofs.solved++;
+      proofs.ms += performance.now() - solving;
       for (;;) {
         const sentAt = performance.now();
         const j = await call("join", "/queue", v.address, { userId: v.userId, challenge, nonce });
@@ -476,6 +485,7 @@ export const queue: Scenario = async (driver, o) => {
     honest: party(honest, driver.quantity),
     bots: party(bots, driver.quantity),
     skippers: { clients: q.skippers, purchases: skipped.length, wins, outcomes: skipOutcomes },
+    proofs,
     ended,
     requests: requests.summary(),
     samples,

@@ -74,6 +74,11 @@ function partyLine(name: string, p: Party, q: QueueReport): string {
   } of the stock sold), rate-limited ${p.rateLimited} times`;
 }
 
+const proofLine = (q: QueueReport) =>
+  `  proofs: ${q.proofs.solved} solved in ${
+    (q.proofs.ms / 1000).toFixed(1)
+  } s of the runner's time (${(q.proofs.ms / Math.max(1, q.proofs.solved)).toFixed(1)} ms each)`;
+
 function queueLines(q: QueueReport): string[] {
   const width = Math.max(...GROUP_HEADS.map((h) => h.length)) + 2;
   const pad = (cells: string[]) => cells.map((c) => c.padStart(width)).join("");
@@ -93,6 +98,7 @@ function queueLines(q: QueueReport): string[] {
       Object.entries(q.skippers.outcomes).map(([k, v]) => `${k} ${v}`).join(", ") || "none"
     })`,
     `  ended: ${Object.entries(q.ended).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    proofLine(q),
     ...summaryLines("line requests", q.requests),
   ];
 }
@@ -350,7 +356,7 @@ function queueSection(q: QueueReport): string {
     `<p>Skipping the line: ${q.skippers.clients} clients, ${q.skippers.purchases} purchases, ` +
     `${q.skippers.wins} won (${
       escape(Object.entries(q.skippers.outcomes).map(([k, v]) => `${k} ${v}`).join(", "))
-    }).</p>`,
+    }).</p><p>${escape(proofLine(q).trim())}.</p>`,
     lineChart(
       "The line over time",
       "tickets",
