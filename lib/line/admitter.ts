@@ -27,8 +27,11 @@ function reply(value: Reply): Reply[] {
  * LEASE_MS. Every process runs one; only the lease holder's steps do anything.
  */
 export class Admitter {
-  /** This process's lease token. */
-  readonly token = crypto.randomUUID();
+  /**
+   * This process's lease token, naming the host and process (what an operator reading the lease
+   * key wants to know), made unique by a random part.
+   */
+  readonly token = `${Deno.hostname()}/${Deno.pid}/${crypto.randomUUID()}`;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 

@@ -1,71 +1,35 @@
-import { createHash } from "node:crypto";
-import { proofDigest, solve } from "../../lib/client/pow.ts";
-import { leadingZeroBits, NONCE_MAX_LENGTH } from "../../lib/domain/proof.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
+import { createHash } from "node:crypto";
+import { leadingZeroBits, PrefixHash, solve } from "../../loadtest/pow.ts";
 
-/** The leading zero bits of a hex digest, read off its binary digits: a second way to count. */
-function zeroBitsOfHex(hex: string): number {
-  const binary = [...hex].map((c) => parseInt(c, 16).toString(2).padStart(4, "0")).join("");
-  return binary.length - binary.replace(/^0+/, "").length;
-}
+const hex = (words: Uint32Array) => [...words].map((w) => w.toString(16).padStart(8, "0")).join("");
 
-/** SHA-256 of `challenge:nonce` by node:crypto, not WebCrypto. */
-function sha256Hex(challenge: string, nonce: string): string {
-  return createHash("sha256").update(`${challenge}:${nonce}`, "utf8").digest("hex");
-}
-
-Deno.test("leadingZeroBits counts from the most significant bit of the first byte", () => {
-  const cases: [number[], number][] = [
-    [[0xff, 0x00], 0],
-    [[0x80], 0],
-    [[0x7f], 1],
-    [[0x0f, 0xff], 4],
-    [[0x01], 7],
-    [[0x00, 0x80], 8],
-    [[0x00, 0x00, 0x20, 0x00], 18],
-    [[0x00, 0x01, 0xff], 15],
-    [new Array(32).fill(0), 256],
-  ];
-  for (const [bytes, bits] of cases) {
-    assertEquals(leadingZeroBits(new Uint8Array(bytes)), bits, `${bytes}`);
-  }
-});
-
-Deno.test("leadingZeroBits on real digests agrees with their binary digits", async () => {
-  // 2000 digests: about 1000 start with a zero bit, 250 with two, 8 with eight.
-  for (let i = 0; i < 2000; i++) {
-    const digest = await proofDigest("abc", String(i));
-    assertEquals(leadingZeroBits(digest), zeroBitsOfHex(sha256Hex("abc", String(i))));
-  }
-});
-
-Deno.test("proofDigest hashes the UTF-8 of challenge:nonce", async () => {
-  const challenge = "vente-éclair-✓";
-  const digest = await proofDigest(challenge, "42");
-  const hex = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
-  assertEquals(hex, sha256Hex(challenge, "42"));
-});
-
-Deno.test("solve finds the first nonce with enough zero bits, and reports its progress", async () => {
-  const challenge = "c2FsZTo3.shopper.1767225600000.signature";
-  for (const bits of [0, 1, 8, 12]) {
-    const progress: number[] = [];
-    const found = await solve(challenge, bits, (tried) => progress.push(tried));
-    assert(found.nonce.length >= 1 && found.nonce.length <= NONCE_MAX_LENGTH, found.nonce);
-    assertEquals(found.nonce, found.tried.toString(36));
-    assert(zeroBitsOfHex(sha256Hex(challenge, found.nonce)) >= bits, `${bits}: ${found.nonce}`);
-    // No earlier nonce would have done: the count tried is the real count.
-    for (let n = 1; n < found.tried; n++) {
-      assert(zeroBitsOfHex(sha256Hex(challenge, n.toString(36))) < bits, `${bits}: ${n}`);
+Deno.test("pow: the plain-JavaScript SHA-256 agrees with node:crypto across block boundaries", () => {
+  for (let p = 0; p <= 140; p += 1) {
+    const prefix = "é".repeat(p % 3) + "c".repeat(p);
+    const hash = new PrefixHash(prefix);
+    for (const suffix of ["", "0", "zz", "1a2b3c", "x".repeat(32), "y".repeat(55)]) {
+      const expected = createHash("sha256").update(prefix + suffix, "utf8").digest("hex");
+      assertEquals(hex(hash.digest(suffix)), expected, `${p} ${suffix.length}`);
     }
-    assert(progress.every((t, i) => t > (progress[i - 1] ?? 0) && t < found.tried), `${progress}`);
   }
 });
 
-Deno.test("solve of another challenge does not verify for this one", async () => {
-  const found = await solve("challenge-a", 10, () => {});
-  const other = await proofDigest("challenge-b", found.nonce);
-  assert(leadingZeroBits(await proofDigest("challenge-a", found.nonce)) >= 10);
-  // A 1 in 1024 coincidence is possible in principle; these fixed inputs do not hit it.
-  assert(leadingZeroBits(other) < 10);
+Deno.test("pow: leading zero bits count from the first byte's most significant bit", () => {
+  assertEquals(leadingZeroBits(new Uint32Array([0x80000000, 0])), 0);
+  assertEquals(leadingZeroBits(new Uint32Array([0x01ffffff, 0])), 7);
+  assertEquals(leadingZeroBits(new Uint32Array([0x00100000, 0])), 11);
+  assertEquals(leadingZeroBits(new Uint32Array([0, 1])), 63);
+});
+
+Deno.test("pow: a solved nonce meets the bits, checked with WebCrypto", async () => {
+  const challenge = "sale-7.shopper-é.12.1700000000000.c2lnbmF0dXJlIG9mIGEgbG9uZyBjaGFsbGVuZ2U";
+  const nonce = solve(challenge, 12);
+  assert(nonce.length >= 1 && nonce.length <= 32);
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${challenge}:${nonce}`)),
+  );
+  assertEquals(digest[0], 0);
+  assert(digest[1]! < 0x10, `${digest[1]}`);
+  assertEquals(solve(challenge, 0), "0");
 });
