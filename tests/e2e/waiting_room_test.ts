@@ -137,7 +137,7 @@ Deno.test("the waiting room's page in Chromium", async (t) => {
       "an early joiner is told the order is drawn at the start, then gets a number and buys",
       () =>
         withApp(browser, async (app, context) => {
-          const start = Date.now() + 6_000;
+          const start = Date.now() + 10_000;
           const saleId = await createSale(app.url, {
             name: "Festival Early Tickets",
             totalStock: 10,
