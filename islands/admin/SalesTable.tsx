@@ -2,6 +2,7 @@ import type { SaleData } from "../parts/api.ts";
 import { formatTime, numberFormat, statusAt } from "../parts/format.ts";
 import { StatusBadge } from "../parts/StatusBadge.tsx";
 import { rateOf, soldOf, type SoldPerSecond } from "./sold_history.ts";
+import { waitingRoomOf } from "./waiting_room.ts";
 
 /** Every sale with its live numbers; a row opens the sale's live panel or its form. */
 export function SalesTable(props: {
@@ -42,6 +43,9 @@ export function SalesTable(props: {
               <th scope="row">
                 <a href={`/sales/${s.id}`}>{s.name}</a>
                 <span class="muted">#{s.id}</span>
+                {waitingRoomOf(s) && (
+                  <span class="room-mark" data-testid="admin-room">Waiting room</span>
+                )}
               </th>
               <td>
                 <StatusBadge status={statusAt(props.now || Date.now(), s.startTime, s.endTime)} />
