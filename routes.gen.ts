@@ -19,18 +19,21 @@ import * as $10 from "./routes/api/sales/[id].ts";
 import * as $11 from "./routes/api/sales/[id]/events.ts";
 import * as $12 from "./routes/api/sales/[id]/orders/[userId].ts";
 import * as $13 from "./routes/api/sales/[id]/purchase.ts";
-import * as $14 from "./routes/health.ts";
-import * as $15 from "./routes/metrics.ts";
-import * as $16 from "./routes/(compat)/purchase.ts";
-import * as $17 from "./routes/(compat)/purchase/[userId].ts";
-import * as $18 from "./routes/(compat)/sale/(admin)/init-stock.ts";
-import * as $19 from "./routes/(compat)/sale/(admin)/recovery.ts";
-import * as $20 from "./routes/(compat)/sale/(admin)/reset.ts";
-import * as $21 from "./routes/(compat)/sale/stats.ts";
-import * as $22 from "./routes/(compat)/sale/status.ts";
-import * as $23 from "./routes/(compat)/sale/(admin)/[id]/times.ts";
-import * as $24 from "./routes/sales/[id].tsx";
-import * as $25 from "./routes/static/[...path].ts";
+import * as $14 from "./routes/api/sales/[id]/queue/index.ts";
+import * as $15 from "./routes/api/sales/[id]/queue/challenge.ts";
+import * as $16 from "./routes/api/sales/[id]/queue/[ticket].ts";
+import * as $17 from "./routes/health.ts";
+import * as $18 from "./routes/metrics.ts";
+import * as $19 from "./routes/(compat)/purchase.ts";
+import * as $20 from "./routes/(compat)/purchase/[userId].ts";
+import * as $21 from "./routes/(compat)/sale/(admin)/init-stock.ts";
+import * as $22 from "./routes/(compat)/sale/(admin)/recovery.ts";
+import * as $23 from "./routes/(compat)/sale/(admin)/reset.ts";
+import * as $24 from "./routes/(compat)/sale/stats.ts";
+import * as $25 from "./routes/(compat)/sale/status.ts";
+import * as $26 from "./routes/(compat)/sale/(admin)/[id]/times.ts";
+import * as $27 from "./routes/sales/[id].tsx";
+import * as $28 from "./routes/static/[...path].ts";
 
 /** Every route, in matching order: static segments before parameters before catch-alls. */
 export const routes: RouteEntry[] = [
@@ -48,16 +51,19 @@ export const routes: RouteEntry[] = [
   { path: "/api/sales/:id/events", module: $11, middlewares: [] },
   { path: "/api/sales/:id/orders/:userId", module: $12, middlewares: [] },
   { path: "/api/sales/:id/purchase", module: $13, middlewares: [] },
-  { path: "/health", module: $14, middlewares: [] },
-  { path: "/metrics", module: $15, middlewares: [] },
-  { path: "/purchase", module: $16, middlewares: [$m0] },
-  { path: "/purchase/:userId", module: $17, middlewares: [$m0] },
-  { path: "/sale/init-stock", module: $18, middlewares: [$m0, $m1] },
-  { path: "/sale/recovery", module: $19, middlewares: [$m0, $m1] },
-  { path: "/sale/reset", module: $20, middlewares: [$m0, $m1] },
-  { path: "/sale/stats", module: $21, middlewares: [$m0] },
-  { path: "/sale/status", module: $22, middlewares: [$m0] },
-  { path: "/sale/:id/times", module: $23, middlewares: [$m0, $m1] },
-  { path: "/sales/:id", module: $24, middlewares: [] },
-  { path: "/static/:path{.+}", module: $25, middlewares: [] },
+  { path: "/api/sales/:id/queue", module: $14, middlewares: [] },
+  { path: "/api/sales/:id/queue/challenge", module: $15, middlewares: [] },
+  { path: "/api/sales/:id/queue/:ticket", module: $16, middlewares: [] },
+  { path: "/health", module: $17, middlewares: [] },
+  { path: "/metrics", module: $18, middlewares: [] },
+  { path: "/purchase", module: $19, middlewares: [$m0] },
+  { path: "/purchase/:userId", module: $20, middlewares: [$m0] },
+  { path: "/sale/init-stock", module: $21, middlewares: [$m0, $m1] },
+  { path: "/sale/recovery", module: $22, middlewares: [$m0, $m1] },
+  { path: "/sale/reset", module: $23, middlewares: [$m0, $m1] },
+  { path: "/sale/stats", module: $24, middlewares: [$m0] },
+  { path: "/sale/status", module: $25, middlewares: [$m0] },
+  { path: "/sale/:id/times", module: $26, middlewares: [$m0, $m1] },
+  { path: "/sales/:id", module: $27, middlewares: [] },
+  { path: "/static/:path{.+}", module: $28, middlewares: [] },
 ];

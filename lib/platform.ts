@@ -23,6 +23,9 @@ import { AdminGate } from "./web/admin_auth.ts";
 import { AdminAudit } from "./web/admin_audit.ts";
 import type { Services } from "./web/services.ts";
 import { SaleRepository } from "./sales/repository.ts";
+import { WaitingLine } from "./line/line.ts";
+import { Admitter } from "./line/admitter.ts";
+import { QueueService } from "./sales/queue.ts";
 
 /** Everything the routes use, wired once per process. */
 export interface Platform {
@@ -42,6 +45,9 @@ export interface Platform {
   metrics: Metrics;
   identity: ShopperIdentity;
   live: LiveFeed;
+  line: WaitingLine;
+  queue: QueueService;
+  admitter: Admitter;
   close(): Promise<void>;
 }
 
@@ -54,6 +60,7 @@ export function servicesOf(platform: Platform): Services {
     admin: platform.admin,
     identity: platform.identity,
     live: platform.live,
+    queue: platform.queue,
     metrics: platform.metrics,
     health: {
       redis: () => platform.redis.ping(),
@@ -169,6 +176,12 @@ export async function openPlatform(config: Config): Promise<Platform> {
   const reconciler = new Reconciler(gate, orders, sweeper, notify);
   const metrics = await Metrics.load(redis, config.REDIS_KEY_PREFIX);
   const stock = new StockSnapshot(gate);
+  const line = await WaitingLine.load(redis, config.REDIS_KEY_PREFIX, {
+    secret: config.ADMISSION_SECRET,
+    joinsPerIp: config.QUEUE_JOINS_PER_IP,
+  });
+  const queue = new QueueService(cache, line);
+  const admitter = new Admitter(redis, config.REDIS_KEY_PREFIX, line, () => cache.all());
   cache.onNotice((saleId) => stock.noticed(saleId));
   const purchases = new PurchaseService(
     cache,
@@ -178,10 +191,11 @@ export async function openPlatform(config: Config): Promise<Platform> {
     config.COMMIT_TIMEOUT_MS,
     metrics,
     stock,
+    line,
   );
-  const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler);
+  const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler, line);
   const catalog = new Catalog(cache, gate, orders, stock, salesRepo);
-  const live = new LiveFeed(stock, cache, {
+  const live = new LiveFeed(stock, cache, line, {
     // At most four updates a second per stream (DESIGN §5).
     intervalMs: 250,
     perIp: config.EVENT_STREAMS_PER_IP,
@@ -196,6 +210,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     }),
   );
   sweeper.start();
+  admitter.start();
   metrics.start({
     counters: () => ({
       flashsale_commit_batches_total: writer.stats.batches,
@@ -247,8 +262,12 @@ export async function openPlatform(config: Config): Promise<Platform> {
     metrics,
     identity: ShopperIdentity.from(config),
     live,
+    line,
+    queue,
+    admitter,
     async close() {
       live.stop();
+      admitter.stop();
       stock.stop();
       await sweeper.stop();
       await writer.drain();

@@ -3,6 +3,10 @@ export const ERRORS = {
   VALIDATION_FAILED: { status: 400, message: "The request is not valid." },
   INVALID_JSON: { status: 400, message: "The request body is not valid JSON." },
   QUANTITY_OVER_LIMIT: { status: 400, message: "The quantity is above the per-shopper limit." },
+  PROOF_INVALID: {
+    status: 400,
+    message: "The proof of work is wrong, expired, or was made for another shopper or sale.",
+  },
   UNAUTHORIZED: { status: 401, message: "A valid admin bearer token is required." },
   CSRF_REJECTED: {
     status: 403,
@@ -17,14 +21,28 @@ export const ERRORS = {
     status: 403,
     message: "The userId does not match the shopper of the token.",
   },
+  QUEUE_NOT_OPEN: { status: 403, message: "The line of this sale is not open." },
+  ADMISSION_REQUIRED: {
+    status: 403,
+    message: "This sale has a waiting room: join the line and buy with its admission.",
+  },
+  ADMISSION_INVALID: {
+    status: 403,
+    message: "The admission is not valid: forged, another shopper's or sale's, expired or used.",
+  },
   NOT_FOUND: { status: 404, message: "No such resource." },
   SALE_NOT_FOUND: { status: 404, message: "No such sale." },
   ORDER_NOT_FOUND: { status: 404, message: "This shopper has no order in this sale." },
+  TICKET_NOT_FOUND: {
+    status: 404,
+    message: "The line of this sale holds no such ticket; join it again.",
+  },
   METHOD_NOT_ALLOWED: { status: 405, message: "Method not allowed." },
   STOCK_BELOW_RESERVED: {
     status: 409,
     message: "The new total stock is below what is already sold or reserved.",
   },
+  NO_WAITING_ROOM: { status: 409, message: "This sale has no waiting room: buy directly." },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request body must be application/json." },
   RATE_LIMITED: {

@@ -7,6 +7,14 @@ const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s)).refi
   "must be between 1970 and 9999",
 );
 
+/** DESIGN §8's ranges and defaults; an object given replaces the whole setting. */
+export const waitingRoomInput = z.strictObject({
+  powBits: z.number().int().min(0).max(24).default(16),
+  admissionTtlSeconds: z.number().int().min(10).max(900).default(120),
+  overbook: z.number().min(1).max(3).default(1.2),
+  prequeueMinutes: z.number().int().min(0).max(1440).default(15),
+}).nullable();
+
 const fields = {
   name: z.string().max(200).trim().min(1),
   description: z.string().max(2000),
@@ -14,12 +22,14 @@ const fields = {
   perUserLimit: z.number().int().min(1).max(1000),
   startTime: time,
   endTime: time,
+  waitingRoom: waitingRoomInput,
 };
 
 export const createSaleInput = z.strictObject({
   ...fields,
   description: fields.description.default(""),
   perUserLimit: fields.perUserLimit.default(1),
+  waitingRoom: fields.waitingRoom.default(null),
 });
 
 /** A change names only what changes: no defaults here, or a PATCH would reset other fields. */

@@ -12,6 +12,8 @@ export const LUA_REPLY = {
   QUANTITY_OVER_LIMIT: 6,
   SALE_REBUILDING: 7,
   RATE_LIMITED: 8,
+  ADMISSION_REQUIRED: 9,
+  ADMISSION_INVALID: 10,
 } as const;
 
 /** Every way a purchase attempt ends; only faults (Redis down) throw. */
@@ -26,7 +28,11 @@ export type PurchaseOutcome =
   | { result: "SALE_REBUILDING" }
   /** Reserved, but the sale was reset before the order was written: answered as rebuilding. */
   | { result: "VOIDED" }
-  | { result: "RATE_LIMITED"; retryAfterMs: number };
+  | { result: "RATE_LIMITED"; retryAfterMs: number }
+  /** The sale has a waiting room: no admission given. */
+  | { result: "ADMISSION_REQUIRED" }
+  /** Forged, another shopper's or sale's, expired or already used. */
+  | { result: "ADMISSION_INVALID" };
 
 export type PurchaseResult = PurchaseOutcome["result"];
 type OutcomeOf<R extends PurchaseResult> = Extract<PurchaseOutcome, { result: R }>;
@@ -124,6 +130,22 @@ export const OUTCOMES: { readonly [R in PurchaseResult]: Row<R> } = {
     message: ERRORS.RATE_LIMITED.message,
     metric: "RATE_LIMITED",
     error: "RATE_LIMITED",
+  },
+  ADMISSION_REQUIRED: {
+    lua: [LUA_REPLY.ADMISSION_REQUIRED],
+    api: ERRORS.ADMISSION_REQUIRED.status,
+    original: ERRORS.ADMISSION_REQUIRED.status,
+    message: ERRORS.ADMISSION_REQUIRED.message,
+    metric: "ADMISSION_REQUIRED",
+    error: "ADMISSION_REQUIRED",
+  },
+  ADMISSION_INVALID: {
+    lua: [LUA_REPLY.ADMISSION_INVALID],
+    api: ERRORS.ADMISSION_INVALID.status,
+    original: ERRORS.ADMISSION_INVALID.status,
+    message: ERRORS.ADMISSION_INVALID.message,
+    metric: "ADMISSION_INVALID",
+    error: "ADMISSION_INVALID",
   },
 };
 

@@ -1,3 +1,18 @@
+/**
+ * A sale's waiting room (DESIGN §8, docs/waiting-room.md): nobody buys without an admission, handed
+ * out in the line's order while `outstanding < remaining × overbook`.
+ */
+export interface WaitingRoom {
+  /** Leading zero bits of the proof of work a shopper's join costs. */
+  powBits: number;
+  /** How long an admission may be used. */
+  admissionTtlSeconds: number;
+  /** Admissions outstanding at most, as a multiple of the remaining stock. */
+  overbook: number;
+  /** How long before the start the line opens; who joins then is shuffled at the start. */
+  prequeueMinutes: number;
+}
+
 /** What an admin gives to make a sale. */
 export interface NewSale {
   name: string;
@@ -6,6 +21,8 @@ export interface NewSale {
   perUserLimit: number;
   startTime: Date;
   endTime: Date;
+  /** null: no waiting room, anyone may buy. */
+  waitingRoom: WaitingRoom | null;
 }
 
 export interface Sale extends NewSale {
@@ -18,6 +35,8 @@ export interface SaleSettings {
   perUserLimit: number;
   startMs: number;
   endMs: number;
+  /** purchase.lua then asks every attempt for an admission. */
+  waitingRoom: boolean;
 }
 
 export type SaleStatus = "UPCOMING" | "ACTIVE" | "ENDED";
@@ -34,6 +53,7 @@ export function settingsOf(sale: Sale): SaleSettings {
     perUserLimit: sale.perUserLimit,
     startMs: sale.startTime.getTime(),
     endMs: sale.endTime.getTime(),
+    waitingRoom: sale.waitingRoom !== null,
   };
 }
 
@@ -45,6 +65,7 @@ export interface SaleRow {
   per_user_limit: number;
   start_time: Date;
   end_time: Date;
+  waiting_room: WaitingRoom | null;
   updated_at: Date;
 }
 
@@ -57,11 +78,17 @@ export function saleFromRow(r: SaleRow): Sale {
     perUserLimit: r.per_user_limit,
     startTime: r.start_time,
     endTime: r.end_time,
+    // jsonb keeps its own key order: the API's is fixed here.
+    waitingRoom: r.waiting_room && {
+      powBits: r.waiting_room.powBits,
+      admissionTtlSeconds: r.waiting_room.admissionTtlSeconds,
+      overbook: r.waiting_room.overbook,
+      prequeueMinutes: r.waiting_room.prequeueMinutes,
+    },
     updatedAt: r.updated_at,
   };
 }
 
-/** The sale as the API shows it (DESIGN §5). */
 /** A sale as the JSON API answers it, and as the islands read it (one type for both). */
 export interface SaleData {
   id: number;
@@ -73,7 +100,18 @@ export interface SaleData {
   perUserLimit: number;
   startTime: string;
   endTime: string;
+  waitingRoom: WaitingRoom | null;
   serverTime: string;
+}
+
+/** The line's progress, in a waiting-room sale's live updates (docs/waiting-room.md). */
+export interface LineProgress {
+  /** Tickets taken from the line so far, in its order: a ticket's position is `number - served`. */
+  served: number;
+  /** Tickets waiting (joined, not yet admitted). */
+  waiting: number;
+  /** The order of those who joined before the start has been drawn. */
+  drawn: boolean;
 }
 
 /** One message of a sale's live feed (GET /api/sales/:id/events), read by the sale page's island. */
@@ -82,6 +120,8 @@ export interface LiveUpdate {
   remainingStock: number;
   status: SaleStatus;
   serverTime: string;
+  /** Only for a sale with a waiting room. */
+  line?: LineProgress;
 }
 
 export function saleJson(sale: Sale, remainingStock: number, nowMs: number): SaleData {
@@ -95,6 +135,7 @@ export function saleJson(sale: Sale, remainingStock: number, nowMs: number): Sal
     perUserLimit: sale.perUserLimit,
     startTime: sale.startTime.toISOString(),
     endTime: sale.endTime.toISOString(),
+    waitingRoom: sale.waitingRoom,
     serverTime: new Date(nowMs).toISOString(),
   };
 }

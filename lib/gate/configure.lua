@@ -6,6 +6,7 @@
   KEYS[1] meta   KEYS[2] stock
 
   ARGV[1] total stock   ARGV[2] per-shopper limit   ARGV[3] start (epoch ms)   ARGV[4] end (epoch ms)
+  ARGV[5] waiting room: "1" on, "0" off
 
   Returns {1, remaining}  applied
           {0}             the sale has no live state yet, is being rebuilt, or has state of another
@@ -27,5 +28,6 @@ local reserved = tonumber(state[2]) - tonumber(stock)
 if total < reserved then return {-1, reserved} end
 
 redis.call('SET', KEYS[2], total - reserved)
-redis.call('HSET', KEYS[1], 'total', total, 'limit', ARGV[2], 'start', ARGV[3], 'end', ARGV[4])
+redis.call('HSET', KEYS[1], 'total', total, 'limit', ARGV[2], 'start', ARGV[3], 'end', ARGV[4],
+  'wr', ARGV[5])
 return {1, total - reserved}

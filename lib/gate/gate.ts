@@ -1,6 +1,6 @@
 import type { RedisClient, Reply, Script } from "../infra/redis/client.ts";
 import { loadScript } from "../infra/redis/client.ts";
-import { rateKeys, saleKeys } from "./keys.ts";
+import { lineKeys, rateKeys, saleKeys } from "./keys.ts";
 import type { ReservedOrder } from "../domain/order.ts";
 import { LUA_REPLY } from "../domain/outcome.ts";
 import type { SaleSettings } from "../domain/sale.ts";
@@ -32,7 +32,9 @@ export type Reservation =
   | { code: "ENDED" }
   | { code: "QUANTITY_OVER_LIMIT"; limit: number }
   | { code: "SALE_REBUILDING" }
-  | { code: "RATE_LIMITED"; retryAfterMs: number };
+  | { code: "RATE_LIMITED"; retryAfterMs: number }
+  | { code: "ADMISSION_REQUIRED" }
+  | { code: "ADMISSION_INVALID" };
 
 /** Purchase attempts allowed per window, per sale; 0 turns a limit off. */
 export interface RateLimits {
@@ -88,6 +90,7 @@ interface Attempt {
   orderId: string;
   quantity: number;
   clientIp: string;
+  ticket: string;
   resolve: (r: Reservation) => void;
   reject: (e: unknown) => void;
 }
@@ -138,6 +141,10 @@ function reservation(r: Reply[]): Reservation {
       return { code: "SALE_REBUILDING" };
     case LUA_REPLY.RATE_LIMITED:
       return { code: "RATE_LIMITED", retryAfterMs: Math.max(1, Number(r[1])) };
+    case LUA_REPLY.ADMISSION_REQUIRED:
+      return { code: "ADMISSION_REQUIRED" };
+    case LUA_REPLY.ADMISSION_INVALID:
+      return { code: "ADMISSION_INVALID" };
     default:
       throw new Error(`purchase.lua returned unknown code ${JSON.stringify(r)}`);
   }
@@ -194,6 +201,8 @@ export class Gate {
     quantity: number,
     /** The caller's address, for the per-client limit; "" when none is known. */
     clientIp = "",
+    /** The ticket of a verified admission (lib/line/admission.ts); "" for none. */
+    ticket = "",
   ): Promise<Reservation> {
     // Checked before it joins a batch: a malformed attempt fails alone, never its companions.
     if (userId === "" || orderId === "" || !Number.isSafeInteger(quantity) || quantity < 1) {
@@ -203,7 +212,7 @@ export class Gate {
     }
     const lane = this.lane(saleId);
     return new Promise((resolve, reject) => {
-      lane.attempts.push({ userId, orderId, quantity, clientIp, resolve, reject });
+      lane.attempts.push({ userId, orderId, quantity, clientIp, ticket, resolve, reject });
       if (!lane.busy) this.send(saleId, lane);
     });
   }
@@ -240,13 +249,14 @@ export class Gate {
       const trims = this.takeTrims(lane);
       const k = this.keys(saleId);
       const { windowMs, perShopper, perClient } = this.limits;
-      const keys = [k.meta, k.stock, k.buyers, k.outbox];
+      const q = lineKeys(this.prefix, saleId);
+      const keys = [k.meta, k.stock, k.buyers, k.outbox, q.admitted, q.states, q.meta];
       const args: (string | number)[] = [windowMs, perShopper, perClient, trims.ids.length];
       args.push(...trims.ids);
       for (const a of batch) {
         const rate = rateKeys(this.prefix, saleId, a.userId, a.clientIp);
         keys.push(rate.shopper, rate.client);
-        args.push(a.userId, a.orderId, a.quantity);
+        args.push(a.userId, a.orderId, a.quantity, a.ticket);
       }
       this.stats.batches++;
       this.stats.attempts += batch.length;
@@ -365,6 +375,7 @@ export class Gate {
         s.perUserLimit,
         s.startMs,
         s.endMs,
+        s.waitingRoom ? 1 : 0,
       ]),
     );
     if (r[0] === 1) return { code: "APPLIED", remaining: Number(r[1]) };
@@ -419,6 +430,7 @@ export class Gate {
       s.perUserLimit,
       s.startMs,
       s.endMs,
+      s.waitingRoom ? 1 : 0,
     ];
     for (const [userId, record] of buyers) args.push(userId, encodeBuyer(record));
     const r = await this.rebuildScript(saleId, args);

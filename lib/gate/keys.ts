@@ -24,6 +24,61 @@ export function saleKeys(prefix: string, saleId: number): SaleKeys {
   };
 }
 
+/**
+ * A sale's waiting room (lib/line/), under the sale's hash tag like the rest of its keys, so the
+ * purchase script can check and consume an admission in the same call.
+ */
+export interface LineKeys {
+  /** hash: seq, post (joins after the start), prequeued, seed, drawnAt, drawn, served, used, expired */
+  meta: string;
+  /** hash: userId -> ticket */
+  users: string;
+  /** hash: ticket -> userId */
+  owners: string;
+  /** hash: ticket -> "w" waiting | "a" admitted | "u" used | "x" expired */
+  states: string;
+  /** hash: ticket -> its number in the line's order (once known) */
+  numbers: string;
+  /** zset: tickets that joined before the start, by arrival, until the draw */
+  pre: string;
+  /** zset: waiting tickets by number */
+  line: string;
+  /** zset: admitted tickets not yet used, by expiry (epoch ms) */
+  admitted: string;
+  /** string: the admitter's lease */
+  lease: string;
+}
+
+export function lineKeys(prefix: string, saleId: number): LineKeys {
+  const base = `${prefix}:{${saleId}}:q`;
+  return {
+    meta: `${base}:meta`,
+    users: `${base}:users`,
+    owners: `${base}:owners`,
+    states: `${base}:states`,
+    numbers: `${base}:numbers`,
+    pre: `${base}:pre`,
+    line: `${base}:line`,
+    admitted: `${base}:admitted`,
+    lease: `${base}:lease`,
+  };
+}
+
+/** Challenges or joins of one client address in a sale's line, per minute (QUEUE_JOINS_PER_IP). */
+export function lineRateKey(
+  prefix: string,
+  saleId: number,
+  what: "challenge" | "join",
+  ip: string,
+): string {
+  return `${prefix}:{${saleId}}:q:rl:${what}:${ip}`;
+}
+
+/** The admission secret every process shares when ADMISSION_SECRET is not set. */
+export function admissionSecretKey(prefix: string): string {
+  return `${prefix}:admission-secret`;
+}
+
 /** Where every process hears that a sale changed (metadata, stock given back, reset). */
 export function salesChannel(prefix: string): string {
   return `${prefix}:sales`;

@@ -13,7 +13,8 @@
   ARGV[1] fencing token (the lease's value)
   ARGV[2] step: "first" | "middle" | "last" | "only" (first and last) | "abort" | "close"
   ARGV[3] stock   ARGV[4] total   ARGV[5] limit   ARGV[6] start ms   ARGV[7] end ms
-  ARGV[8..] pairs: userId, "orderId:quantity:createdAtMs"
+  ARGV[8] waiting room: "1" on, "0" off
+  ARGV[9..] pairs: userId, "orderId:quantity:createdAtMs"
 
   Returns 1 written, 0 if the lease is no longer this rebuild's (nothing written), or 2 if the
   settings changed since the hold (nothing of the last step written; the lease is still held)
@@ -32,14 +33,14 @@ if step == 'abort' or step == 'close' then
   return 1
 end
 if step == 'first' or step == 'only' then redis.call('DEL', KEYS[3]) end
-for i = 8, #ARGV, 2 do
+for i = 9, #ARGV, 2 do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
 end
 if step == 'last' or step == 'only' then
   if redis.call('HDEL', KEYS[1], 'changed') == 1 then return 2 end
   redis.call('SET', KEYS[2], ARGV[3])
   redis.call('HSET', KEYS[1], 'total', ARGV[4], 'limit', ARGV[5], 'start', ARGV[6], 'end', ARGV[7],
-    'state', 'ready', 'run', string.match(redis.call('INFO', 'server'), 'run_id:(%x+)'))
+    'wr', ARGV[8], 'state', 'ready', 'run', string.match(redis.call('INFO', 'server'), 'run_id:(%x+)'))
   redis.call('DEL', KEYS[4])
 end
 return 1

@@ -109,6 +109,15 @@ const schema = z.object({
     "The same per client IP (see `TRUSTED_PROXY_HOPS`); 0 turns it off. Many shoppers can share " +
       "one address (carrier NAT, offices): set it generously, e.g. 100.",
   ),
+  QUEUE_JOINS_PER_IP: z.coerce.number().int().min(0).default(60).describe(
+    "Waiting rooms: challenges, and joins, one client IP (see `TRUSTED_PROXY_HOPS`) may make " +
+      "per sale per minute; past it, 429 `RATE_LIMITED` with `Retry-After`. 0 turns it off (load " +
+      "tests from one address need that).",
+  ),
+  ADMISSION_SECRET: optional(z.string().min(32)).describe(
+    "Waiting rooms: the secret (32+ characters) that signs challenges and admissions, the same " +
+      "in every process. Unset: one is made once and kept in Redis (`<prefix>:admission-secret`).",
+  ),
   CORS_ORIGINS: z.string().default("").transform((v) =>
     v.split(",").map((s) => s.trim()).filter((s) => s !== "")
   ).pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, "must be an origin like https://host")))

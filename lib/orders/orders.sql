@@ -60,7 +60,8 @@ WHERE sale_id = $1;
 -- settings changes (FOR UPDATE) wait for the count, and returns the settings the rebuild writes.
 UPDATE sales SET rebuild_token = $2::bigint, reset_at = greatest(reset_at, $3)
 WHERE id = $1 AND rebuild_token <= $2::bigint
-RETURNING id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at;
+RETURNING id, name, description, total_stock, per_user_limit, start_time, end_time, waiting_room,
+       updated_at;
 
 -- name: claimReset
 -- A reset's fenced step: as claimCount, in the transaction that deletes the orders.

@@ -4,6 +4,7 @@ import type { Drift } from "../domain/drift.ts";
 import { RebuildingElsewhere, type Reconciler } from "../recovery/reconciler.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
+import type { WaitingLine } from "../line/line.ts";
 import type { SaleChanges, SaleRepository } from "./repository.ts";
 import { type NewSale, type Sale, settingsOf } from "../domain/sale.ts";
 
@@ -15,6 +16,7 @@ export class SaleAdmin {
     private readonly gate: Gate,
     private readonly cache: SaleCache,
     private readonly reconciler: Reconciler,
+    private readonly line: WaitingLine,
   ) {}
 
   async create(input: NewSale): Promise<Sale> {
@@ -66,6 +68,8 @@ export class SaleAdmin {
       await this.sales.update(id, { totalStock }, async () => {});
     }
     const drift = await this.reconciler.reset(id);
+    // The line starts again too: its used tickets named orders that are gone.
+    await this.line.clear(id);
     const fresh = await this.sales.get(id);
     if (fresh) await this.cache.changed(fresh);
     return drift;
@@ -79,10 +83,11 @@ export class SaleAdmin {
   async stats(id: number) {
     const sale = this.cache.get(id) ?? await this.sales.get(id);
     if (!sale) throw new AppError("SALE_NOT_FOUND");
-    const [counts, remaining] = await Promise.all([
+    const [counts, remaining, queue] = await Promise.all([
       this.orders.counts(id),
       this.gate.readStock(id),
+      sale.waitingRoom ? this.line.stats(id) : null,
     ]);
-    return { sale, ...counts, remaining };
+    return { sale, ...counts, remaining, queue };
   }
 }

@@ -1,5 +1,6 @@
 import type { SaleCache } from "./cache.ts";
 import type { StockSnapshot } from "./stock.ts";
+import type { WaitingLine } from "../line/line.ts";
 import { type LiveUpdate, saleStatus } from "../domain/sale.ts";
 
 type Listener = (update: LiveUpdate) => void;
@@ -50,6 +51,12 @@ function frameOf(u: LiveUpdate): Uint8Array {
   return frame;
 }
 
+/** What a stream is told again only when it changed: stock, status, and the line's progress. */
+function changeKey(u: LiveUpdate): string {
+  const line = u.line ? `/${u.line.served}/${u.line.waiting}/${u.line.drawn}` : "";
+  return `${u.remainingStock}/${u.status}${line}`;
+}
+
 /**
  * One poll loop per process feeds every open event stream: each tick reads the stock of the sales
  * that have listeners from the process's stock snapshot (lib/sales/stock.ts, shared with the status
@@ -78,6 +85,7 @@ export class LiveFeed {
   constructor(
     private readonly stock: StockSnapshot,
     private readonly cache: SaleCache,
+    private readonly line: WaitingLine,
     private readonly options: LiveOptions,
   ) {
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
@@ -130,12 +138,18 @@ export class LiveFeed {
     const sale = await this.cache.find(saleId);
     if (!sale) return null;
     const now = Date.now();
-    return {
+    const [remaining, line] = await Promise.all([
+      this.stock.read(saleId),
+      sale.waitingRoom ? this.line.progress(saleId) : undefined,
+    ]);
+    const update: LiveUpdate = {
       saleId,
-      remainingStock: await this.stock.read(saleId) ?? sale.totalStock,
+      remainingStock: remaining ?? sale.totalStock,
       status: saleStatus(sale, now),
       serverTime: new Date(now).toISOString(),
     };
+    if (line) update.line = { served: line.served, waiting: line.waiting, drawn: line.drawn };
+    return update;
   }
 
   /** Ends every open stream (so a graceful shutdown does not wait on them) and the loop, for good. */
@@ -149,7 +163,7 @@ export class LiveFeed {
 
   private stream(saleId: number, first: LiveUpdate, free: () => void): ReadableStream<Uint8Array> {
     let cleanup = () => {};
-    let lastSent = `${first.remainingStock}/${first.status}`;
+    let lastSent = changeKey(first);
     /** Since when frames have sat unread (undefined: the client has read everything). */
     let unreadSince: number | undefined;
     let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -179,7 +193,7 @@ export class LiveFeed {
         send(`retry: 2000\nevent: sale\ndata: ${JSON.stringify(first)}\n\n`);
         const unsubscribe = this.subscribe(saleId, (u) => {
           // The feed tells of changes since its last tick; this stream may have sent them.
-          const key = `${u.remainingStock}/${u.status}`;
+          const key = changeKey(u);
           if (key === lastSent) return;
           lastSent = key;
           send(frameOf(u));
@@ -234,7 +248,7 @@ export class LiveFeed {
       if (now - (this.sentAt.get(saleId) ?? 0) < gap) return;
       const update = await this.current(saleId);
       if (!update) return;
-      const key = `${update.remainingStock}/${update.status}`;
+      const key = changeKey(update);
       if (this.last.get(saleId) === key) return;
       this.last.set(saleId, key);
       this.sentAt.set(saleId, now);

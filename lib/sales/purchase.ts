@@ -8,6 +8,7 @@ import type { Reconciler } from "../recovery/reconciler.ts";
 import type { OrderWriter } from "../orders/writer.ts";
 import type { SaleCache } from "./cache.ts";
 import type { StockSnapshot } from "./stock.ts";
+import type { WaitingLine } from "../line/line.ts";
 import { OUTCOMES, type PurchaseOutcome } from "../domain/outcome.ts";
 import { saleStatus } from "../domain/sale.ts";
 
@@ -23,6 +24,7 @@ export class PurchaseService {
     private readonly commitTimeoutMs: number,
     private readonly metrics: Metrics,
     private readonly stock: StockSnapshot,
+    private readonly line: WaitingLine,
   ) {}
 
   /**
@@ -36,10 +38,18 @@ export class PurchaseService {
     return true;
   }
 
-  /** Decides one attempt and counts its outcome under its metric label (lib/domain/outcome.ts). */
-  async purchase(saleId: number, shopper: Shopper, quantity: number): Promise<PurchaseOutcome> {
+  /**
+   * Decides one attempt and counts its outcome under its metric label (lib/domain/outcome.ts).
+   * `admission` is the waiting room's (docs/waiting-room.md); purchase.lua consumes it.
+   */
+  async purchase(
+    saleId: number,
+    shopper: Shopper,
+    quantity: number,
+    admission?: string,
+  ): Promise<PurchaseOutcome> {
     const started = performance.now();
-    const outcome = await this.decide(saleId, shopper.id, quantity, shopper.clientIp);
+    const outcome = await this.decide(saleId, shopper.id, quantity, shopper.clientIp, admission);
     this.metrics.recordPurchase(
       saleId,
       OUTCOMES[outcome.result].metric,
@@ -53,6 +63,7 @@ export class PurchaseService {
     userId: string,
     quantity: number,
     clientIp: string,
+    admission: string | undefined,
   ): Promise<PurchaseOutcome> {
     const held = this.cache.get(saleId);
     const sale = held ?? await this.cache.find(saleId);
@@ -66,11 +77,21 @@ export class PurchaseService {
       return { result: "SALE_NOT_ACTIVE", status: "ENDED" };
     }
     if (this.cache.isSoldOutFor(saleId, userId)) return { result: "SOLD_OUT", remainingStock: 0 };
+    // Checked without Redis; purchase.lua then checks that it is admitted now, and consumes it.
+    // Redis also knows whether the sale has a waiting room, so a stale cache lets nobody by.
+    let ticket = "";
+    if (admission !== undefined) {
+      const verified = this.line.verifyAdmission(saleId, userId, admission);
+      if (!verified) return { result: "ADMISSION_INVALID" };
+      ticket = verified.ticket;
+    } else if (sale.waitingRoom) {
+      return { result: "ADMISSION_REQUIRED" };
+    }
 
     const epoch = this.cache.soldOutEpoch(saleId);
     const orderId = uuidv7();
     const sentAt = performance.now();
-    const r = await this.gate.reserve(saleId, userId, orderId, quantity, clientIp);
+    const r = await this.gate.reserve(saleId, userId, orderId, quantity, clientIp, ticket);
     // Redis told the stock left: the snapshot of status reads takes it for free.
     if (r.code === "RESERVED" || r.code === "SOLD_OUT") {
       this.stock.observed(saleId, r.remaining, sentAt);
@@ -117,6 +138,10 @@ export class PurchaseService {
         return { result: "SALE_REBUILDING" };
       case "RATE_LIMITED":
         return { result: "RATE_LIMITED", retryAfterMs: r.retryAfterMs };
+      case "ADMISSION_REQUIRED":
+        return { result: "ADMISSION_REQUIRED" };
+      case "ADMISSION_INVALID":
+        return { result: "ADMISSION_INVALID" };
     }
   }
 

@@ -24,6 +24,11 @@ const Q = await loadQueries(
   ] as const,
 );
 
+/** A jsonb parameter, sent as text (the SQL casts it): null stays SQL NULL. */
+function jsonOrNull(value: unknown): string | null {
+  return value === null ? null : JSON.stringify(value);
+}
+
 export type SaleChanges = { [K in keyof NewSale]?: NewSale[K] | undefined };
 
 export class SaleRepository {
@@ -75,6 +80,7 @@ export class SaleRepository {
       s.perUserLimit,
       s.startTime,
       s.endTime,
+      jsonOrNull(s.waitingRoom),
     ]);
     return saleFromRow(row!);
   }
@@ -106,6 +112,7 @@ export class SaleRepository {
         next.perUserLimit,
         next.startTime,
         next.endTime,
+        jsonOrNull(next.waitingRoom),
       ]);
       const after = saleFromRow(updated!);
       await apply(before, after, async () => {

@@ -1,13 +1,15 @@
 -- name: current
 -- The sales the cache holds: open, coming, or ended after $1 (index sales_end_time).
-SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at
+SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, waiting_room,
+       updated_at
 FROM sales
 WHERE end_time > $1;
 
 -- name: changed
 -- What the periodic refresh reads: rows changed after $1 that the cache holds or should hold (ended
 -- after $2, or one of the ids $3 it holds now, whose new end may have taken it out).
-SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at
+SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, waiting_room,
+       updated_at
 FROM sales
 WHERE updated_at > $1 AND (end_time > $2 OR id = ANY($3::bigint[]));
 
@@ -20,7 +22,8 @@ FROM sales;
 -- A page of the list, newest first: ids below the cursor $1 (null: from the newest), of status $2
 -- (null: any) at time $3, decided as saleStatus (lib/domain/sale.ts) decides it. With each its
 -- items sold: a past sale often has no Redis state left, and one query beats one per sale.
-SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at,
+SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, waiting_room,
+       updated_at,
        (SELECT coalesce(sum(o.quantity), 0) FROM orders o WHERE o.sale_id = sales.id)::int AS sold
 FROM sales
 WHERE ($1::bigint IS NULL OR id < $1::bigint)
@@ -34,17 +37,21 @@ ORDER BY id DESC
 LIMIT $4;
 
 -- name: get
-SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at
+SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, waiting_room,
+       updated_at
 FROM sales
 WHERE id = $1;
 
 -- name: insert
-INSERT INTO sales (name, description, total_stock, per_user_limit, start_time, end_time)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at;
+INSERT INTO sales (name, description, total_stock, per_user_limit, start_time, end_time,
+                   waiting_room)
+VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb)
+RETURNING id, name, description, total_stock, per_user_limit, start_time, end_time, waiting_room,
+       updated_at;
 
 -- name: getForUpdate
-SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at
+SELECT id, name, description, total_stock, per_user_limit, start_time, end_time, waiting_room,
+       updated_at
 FROM sales
 WHERE id = $1
 FOR UPDATE;
@@ -52,9 +59,10 @@ FOR UPDATE;
 -- name: update
 UPDATE sales
 SET name = $2, description = $3, total_stock = $4, per_user_limit = $5, start_time = $6,
-    end_time = $7, updated_at = now()
+    end_time = $7, waiting_room = $8::text::jsonb, updated_at = now()
 WHERE id = $1
-RETURNING id, name, description, total_stock, per_user_limit, start_time, end_time, updated_at;
+RETURNING id, name, description, total_stock, per_user_limit, start_time, end_time, waiting_room,
+       updated_at;
 
 -- name: sold
 -- Items in the sale's orders. Read under the sale row's FOR UPDATE lock, it cannot grow meanwhile:

@@ -5,6 +5,7 @@ import type { SaleAdmin } from "../sales/admin.ts";
 import type { Catalog } from "../sales/catalog.ts";
 import type { LiveFeed } from "../sales/live.ts";
 import type { PurchaseService } from "../sales/purchase.ts";
+import type { QueueService } from "../sales/queue.ts";
 import type { AdminGate } from "./admin_auth.ts";
 import type { AdminAudit } from "./admin_audit.ts";
 
@@ -28,6 +29,7 @@ export interface Services {
   admin: SaleAdmin;
   identity: ShopperIdentity;
   live: LiveFeed;
+  queue: QueueService;
   metrics: Metrics;
   health: Health;
   adminGate: AdminGate;

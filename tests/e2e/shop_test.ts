@@ -107,7 +107,8 @@ Deno.test("shop pages in Chromium", async (t) => {
       "an upcoming sale's countdown turns into the Buy form when it starts",
       () =>
         withApp(browser, async (app, context) => {
-          const start = Date.now() + 3_000;
+          // Room for a slow page load on a busy machine before the start.
+          const start = Date.now() + 6_000;
           const saleId = await createSale(app.url, {
             name: "Midnight Sneaker Drop",
             totalStock: 20,

@@ -45,6 +45,12 @@ export interface SaleInput {
   perUserLimit?: number;
   startTime?: string;
   endTime?: string;
+  waitingRoom?: {
+    powBits?: number;
+    admissionTtlSeconds?: number;
+    overbook?: number;
+    prequeueMinutes?: number;
+  };
 }
 
 /** Creates a sale through the admin API, live from a minute ago for an hour unless told. */
@@ -56,6 +62,7 @@ export async function createSale(base: string, input: SaleInput): Promise<number
     perUserLimit: input.perUserLimit ?? 1,
     startTime: input.startTime ?? new Date(now - 60_000).toISOString(),
     endTime: input.endTime ?? new Date(now + 3_600_000).toISOString(),
+    ...(input.waitingRoom ? { waitingRoom: input.waitingRoom } : {}),
   }, admin);
   if (res.status !== 201) throw new Error(`create sale: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;

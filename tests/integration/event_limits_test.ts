@@ -65,7 +65,7 @@ function withFeed(app: TestApp, feed: LiveFeed) {
 
 Deno.test("an event stream whose client stops reading is ended and its slot freed", async () => {
   const app = await startTestApp();
-  const feed = new LiveFeed(app.platform.stock, app.platform.cache, {
+  const feed = new LiveFeed(app.platform.stock, app.platform.cache, app.platform.line, {
     intervalMs: 20,
     perIp: 1,
     max: 10,

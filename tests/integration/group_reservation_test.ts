@@ -7,7 +7,7 @@
 import { Redis } from "ioredis";
 import type { SaleSettings } from "../../lib/domain/sale.ts";
 import { Gate, type Reservation } from "../../lib/gate/gate.ts";
-import { rateKeys } from "../../lib/gate/keys.ts";
+import { lineKeys, rateKeys } from "../../lib/gate/keys.ts";
 import { loadScript, type RedisClient } from "../../lib/infra/redis/client.ts";
 import { connectRest } from "../../lib/infra/redis/rest.ts";
 import { connectTcp } from "../../lib/infra/redis/tcp.ts";
@@ -28,7 +28,13 @@ async function calls(redis: Redis, command: string): Promise<number> {
 
 function settings(totalStock: number, perUserLimit: number): SaleSettings {
   const now = Date.now();
-  return { totalStock, perUserLimit, startMs: now - 60_000, endMs: now + 3_600_000 };
+  return {
+    totalStock,
+    perUserLimit,
+    startMs: now - 60_000,
+    endMs: now + 3_600_000,
+    waitingRoom: false,
+  };
 }
 
 /** A live sale in Redis, as a rebuild from PostgreSQL would leave it. */
@@ -137,7 +143,9 @@ Deno.test(
       assert(r.code === "RESERVED");
       const script = await loadScript(new URL("../../lib/gate/purchase.lua", import.meta.url));
       const rate = (u: string) => rateKeys(prefix, sale, u, "");
-      const valid = ["bob", "o-bob", 1];
+      const q = lineKeys(prefix, sale);
+      const base = [k.meta, k.stock, k.buyers, k.outbox, q.admitted, q.states, q.meta];
+      const valid = ["bob", "o-bob", 1, ""];
       const cases: [string, string[], (string | number)[]][] = [
         // a valid attempt first, a zero quantity last: the valid one must not have been reserved
         ["a zero quantity", [rate("bob").shopper, rate("bob").client, rate("x").shopper, "c"], [
@@ -145,11 +153,17 @@ Deno.test(
           "x",
           "o-x",
           0,
+          "",
         ]],
-        ["a fractional quantity", [rate("bob").shopper, rate("bob").client], ["bob", "o-bob", 1.5]],
-        ["a missing argument", [rate("bob").shopper, rate("bob").client], ["bob", "o-bob"]],
+        ["a fractional quantity", [rate("bob").shopper, rate("bob").client], [
+          "bob",
+          "o-bob",
+          1.5,
+          "",
+        ]],
+        ["a missing argument", [rate("bob").shopper, rate("bob").client], ["bob", "o-bob", 1]],
         ["an odd key count", [rate("bob").shopper], valid],
-        ["an empty user id", [rate("bob").shopper, rate("bob").client], ["", "o-bob", 1]],
+        ["an empty user id", [rate("bob").shopper, rate("bob").client], ["", "o-bob", 1, ""]],
       ];
       for (const [label, extraKeys, attempts] of cases) {
         for (const trims of [[], [r.code === "RESERVED" ? r.outboxId : ""]]) {
@@ -157,7 +171,7 @@ Deno.test(
             () =>
               client.evalScript(
                 script,
-                [k.meta, k.stock, k.buyers, k.outbox, ...extraKeys],
+                [...base, ...extraKeys],
                 [60_000, 5, 0, trims.length, ...trims, ...attempts],
               ),
             /malformed/,
@@ -166,8 +180,7 @@ Deno.test(
         }
       }
       await assertRejects(
-        () =>
-          client.evalScript(script, [k.meta, k.stock, k.buyers, k.outbox], [60_000, 5, 0, 1, "x"]),
+        () => client.evalScript(script, base, [60_000, 5, 0, 1, "x"]),
         /malformed outbox id/,
       );
       assertEquals(await raw.get(k.stock), "4");

@@ -79,6 +79,7 @@ function settings(overrides: Partial<SaleSettings> = {}): SaleSettings {
     perUserLimit: 2,
     startMs: now - 60_000,
     endMs: now + 3_600_000,
+    waitingRoom: false,
     ...overrides,
   };
 }

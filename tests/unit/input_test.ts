@@ -25,7 +25,38 @@ Deno.test("createSaleInput parses a valid sale: trims the name, fills defaults, 
     perUserLimit: 1,
     startTime: new Date("2030-01-01T10:00:00.000Z"),
     endTime: new Date("2030-01-01T12:00:00.000Z"),
+    waitingRoom: null,
   });
+});
+
+Deno.test("a waiting room takes DESIGN §8's defaults and ranges, and null turns it off", () => {
+  const r = createSaleInput.safeParse({ ...VALID, waitingRoom: { powBits: 8 } });
+  assert(r.success, JSON.stringify(r.error));
+  assertEquals(r.data.waitingRoom, {
+    powBits: 8,
+    admissionTtlSeconds: 120,
+    overbook: 1.2,
+    prequeueMinutes: 15,
+  });
+  assertEquals(updateSaleInput.safeParse({ waitingRoom: null }).data, { waitingRoom: null });
+  for (
+    const bad of [
+      { powBits: 25 },
+      { admissionTtlSeconds: 9 },
+      { admissionTtlSeconds: 901 },
+      { overbook: 0.9 },
+      { overbook: 3.1 },
+      { prequeueMinutes: 1441 },
+      { powBits: 1.5 },
+      { spots: 3 },
+    ]
+  ) {
+    assertEquals(
+      createSaleInput.safeParse({ ...VALID, waitingRoom: bad }).success,
+      false,
+      JSON.stringify(bad),
+    );
+  }
 });
 
 Deno.test("createSaleInput refuses unknown keys and bad values", () => {

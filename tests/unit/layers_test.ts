@@ -13,6 +13,7 @@ const LAYERS: [name: string, prefixes: string[]][] = [
   ["infra", ["lib/infra/"]],
   ["identity", ["lib/identity/"]],
   ["gate", ["lib/gate/"]],
+  ["line", ["lib/line/"]],
   ["orders", ["lib/orders/"]],
   ["recovery", ["lib/recovery/"]],
   ["sales", ["lib/sales/"]],

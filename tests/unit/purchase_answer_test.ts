@@ -137,6 +137,8 @@ Deno.test("the status columns: API 201 on SUCCESS, the original's 200, every ref
     SALE_REBUILDING: [503, 503],
     VOIDED: [503, 503],
     RATE_LIMITED: [429, 429],
+    ADMISSION_REQUIRED: [403, 403],
+    ADMISSION_INVALID: [403, 403],
   });
 });
 

@@ -13,6 +13,7 @@ function sale(): Sale {
     perUserLimit: 2,
     startTime: new Date(START),
     endTime: new Date(END),
+    waitingRoom: null,
     updatedAt: new Date(START - 1000),
   };
 }
@@ -43,6 +44,7 @@ Deno.test("saleJson shows the sale as the API contract says", () => {
     perUserLimit: 2,
     startTime: "2030-01-01T12:00:00.000Z",
     endTime: "2030-01-01T13:00:00.000Z",
+    waitingRoom: null,
     serverTime: new Date(END - 1).toISOString(),
   });
   assertEquals(saleJson(sale(), 0, END).status, "ENDED");
@@ -54,5 +56,6 @@ Deno.test("settingsOf gives the gate the window in epoch ms", () => {
     perUserLimit: 2,
     startMs: START,
     endMs: END,
+    waitingRoom: false,
   });
 });

@@ -15,6 +15,7 @@ export const handler: Handlers = {
       orders: s.orders,
       remainingStock: remaining,
       outcomes: Metrics.outcomesOf(totals, id),
+      queue: s.queue,
     });
   },
 };

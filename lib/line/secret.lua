@@ -1,0 +1,10 @@
+--[[
+  secret.lua: the admission secret every process shares when none is configured: the first
+  process's candidate is kept, and everyone reads the one kept.
+
+  KEYS[1] the secret   ARGV[1] a fresh candidate
+
+  Returns the secret
+]]
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])
