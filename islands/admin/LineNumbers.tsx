@@ -1,5 +1,5 @@
 import { numberFormat } from "../parts/format.ts";
-import type { LineStats } from "./waiting_room.ts";
+import type { LineStats } from "../../lib/line/line.ts";
 
 const DRAWN_AT = new Intl.DateTimeFormat("en-GB", {
   day: "numeric",
@@ -20,7 +20,6 @@ export function LineNumbers(props: { line: LineStats }) {
     ["Used", line.used, "line-used"],
     ["Expired", line.expired, "line-expired"],
   ];
-  const early = `${numberFormat.format(line.prequeued)} joined before the start`;
   return (
     <section class="line" aria-labelledby="line-title" data-testid="live-line">
       <h3 id="line-title">Waiting room</h3>
@@ -33,15 +32,15 @@ export function LineNumbers(props: { line: LineStats }) {
         ))}
       </div>
       <p class="draw" data-testid="line-draw">
-        {line.drawnAt && line.seed !== null
+        {line.drawnAt !== null && line.seed !== null
           ? (
             <>
-              {early}; shuffled at{" "}
+              {numberFormat.format(line.prequeued ?? 0)} joined before the start; shuffled at{" "}
               <time dateTime={line.drawnAt}>{DRAWN_AT.format(new Date(line.drawnAt))}</time>{" "}
               with seed <code>{line.seed}</code>.
             </>
           )
-          : `${early}; their order is drawn at the start.`}
+          : "Those who join before the start are shuffled when it starts."}
       </p>
     </section>
   );

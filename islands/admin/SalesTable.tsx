@@ -2,7 +2,6 @@ import type { SaleData } from "../parts/api.ts";
 import { formatTime, numberFormat, statusAt } from "../parts/format.ts";
 import { StatusBadge } from "../parts/StatusBadge.tsx";
 import { rateOf, soldOf, type SoldPerSecond } from "./sold_history.ts";
-import { waitingRoomOf } from "./waiting_room.ts";
 
 /** Every sale with its live numbers; a row opens the sale's live panel or its form. */
 export function SalesTable(props: {
@@ -43,7 +42,7 @@ export function SalesTable(props: {
               <th scope="row">
                 <a href={`/sales/${s.id}`}>{s.name}</a>
                 <span class="muted">#{s.id}</span>
-                {waitingRoomOf(s) && (
+                {s.waitingRoom && (
                   <span class="room-mark" data-testid="admin-room">Waiting room</span>
                 )}
               </th>

@@ -1,6 +1,6 @@
+import { WAITING_ROOM_DEFAULTS, type WaitingRoom } from "../../lib/domain/sale.ts";
 import type { SaleData } from "../parts/api.ts";
 import type { ApiError } from "./api.ts";
-import { WAITING_ROOM_DEFAULTS, type WaitingRoom, waitingRoomOf } from "./waiting_room.ts";
 
 /** The waiting room's settings, each an input of the form. */
 export const ROOM_FIELDS = [
@@ -79,7 +79,7 @@ export function formOf(s: SaleData): FormValues {
     perUserLimit: String(s.perUserLimit),
     startTime: toLocalInput(s.startTime),
     endTime: toLocalInput(s.endTime),
-    ...roomForm(waitingRoomOf(s)),
+    ...roomForm(s.waitingRoom),
   };
 }
 

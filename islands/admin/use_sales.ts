@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { SaleData } from "../parts/api.ts";
 import { adminApi } from "./api.ts";
 import { addSold, soldOf, type SoldPerSecond } from "./sold_history.ts";
-import type { LineStats } from "./waiting_room.ts";
+import type { LineStats } from "../../lib/line/line.ts";
 
 /** The watched sale's numbers, as `/api/admin/sales/:id/stats` returns them. */
 export interface Stats {

@@ -1,8 +1,9 @@
 import type { Browser } from "playwright-core";
 import { startTestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { call, createSale, purchase } from "../helpers/client.ts";
+import { admin, call, createSale, purchase } from "../helpers/client.ts";
 import { ADMIN_TOKEN } from "../helpers/env.ts";
+import { joinLine } from "../helpers/line.ts";
 import { hydrated, launchBrowser, openPage, recordStylesheets, screenshots } from "./browser.ts";
 
 const WAIT = { timeout: 15_000 };
@@ -222,6 +223,8 @@ Deno.test("admin console: a sale's waiting room, turned on in the form and off a
     assertMatch(await page.locator("#sale-powBits-error").textContent() ?? "", /.+/);
 
     await page.getByLabel("Proof of work (bits)").fill("12");
+    // Corrected, the input loses its message.
+    assertEquals(await page.locator("#sale-powBits-error").count(), 0);
     await page.getByLabel("Admission lifetime (s)").fill("300");
     await page.getByLabel("Overbook").fill("1.5");
     await page.getByLabel("Pre-queue (min)").fill("30");
@@ -238,15 +241,41 @@ Deno.test("admin console: a sale's waiting room, turned on in the form and off a
       prequeueMinutes: 30,
     });
 
-    // The table marks it; the live panel shows its line, not yet drawn (the sale starts later).
+    // The table marks it; the live panel shows its line, whose order is drawn at the start.
     const row = page.getByTestId(`admin-sale-${saleId}`);
     await row.getByTestId("admin-room").waitFor(WAIT);
     assertEquals(await page.getByTestId("admin-sale-1").getByTestId("admin-room").count(), 0);
+    assertEquals((await joinLine(app.url, saleId, "early-bird")).status, 201);
     const line = page.getByTestId("live-line");
-    await line.waitFor(WAIT);
-    assertEquals(await line.getByTestId("line-waiting").textContent(), "0");
-    assertMatch(await line.getByTestId("line-draw").textContent() ?? "", /drawn at the start/);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="line-waiting"]')?.textContent === "1",
+      undefined,
+      WAIT,
+    );
+    assertMatch(await line.getByTestId("line-draw").textContent() ?? "", /shuffled when it starts/);
+
+    // A sale that has started: the panel shows the shuffle's seed, as the admin stats give it.
+    const started = await createSale(app.url, {
+      name: "Started queue",
+      totalStock: 5,
+      waitingRoom: { powBits: 0 },
+    });
+    await page.getByTestId(`admin-sale-${started}`).getByRole("button", { name: "Live" }).click();
+    await page.waitForFunction(
+      () =>
+        /with seed/.test(document.querySelector('[data-testid="line-draw"]')?.textContent ?? ""),
+      undefined,
+      WAIT,
+    );
+    const stats = await call(app.url, "GET", `/api/admin/sales/${started}/stats`, undefined, admin);
+    assertMatch(
+      await line.getByTestId("line-draw").textContent() ?? "",
+      new RegExp(
+        `^0 joined before the start; shuffled at .+ with seed ${stats.body.queue.seed}\\.$`,
+      ),
+    );
     await screenshots(page, "admin-waiting-room-live");
+    await row.getByRole("button", { name: "Live" }).click();
 
     // Editing one setting sends the whole room; the others stay as they were.
     await row.getByRole("button", { name: "Edit" }).click();
