@@ -1,53 +1,31 @@
 import { Redis } from "ioredis";
+import { lineKeys } from "../../lib/gate/keys.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
-import { admin, type Answer, type Attempt, call } from "../helpers/client.ts";
+import { type Answer, type Attempt, createSale } from "../helpers/client.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
+import { buyWith, joinLine, readTicket } from "../helpers/line.ts";
 import { RedisServer, serverFixture, ServerProcess } from "../helpers/processes.ts";
 
-/** A waiting-room sale that started a minute ago: those who join queue in arrival order. */
-async function createQueuedSale(
-  base: string,
-  totalStock: number,
-  admissionTtlSeconds: number,
-): Promise<number> {
-  const now = Date.now();
-  const res = await call(base, "POST", "/api/admin/sales", {
-    name: "Queued sale",
+/**
+ * A waiting-room sale that started a minute ago, so those who join queue in arrival order: no
+ * proof to find, and exactly one admission per item left.
+ */
+function createQueuedSale(base: string, totalStock: number, admissionTtlSeconds: number) {
+  return createSale(base, {
     totalStock,
-    perUserLimit: 1,
-    startTime: new Date(now - 60_000).toISOString(),
-    endTime: new Date(now + 3_600_000).toISOString(),
-    // No proof to find, and exactly one admission per item left.
     waitingRoom: { powBits: 0, admissionTtlSeconds, overbook: 1, prequeueMinutes: 0 },
-  }, admin);
-  if (res.status !== 201) throw new Error(`create sale: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id;
-}
-
-/** A shopper joins the line (with 0 bits any nonce is a proof): the join's answer. */
-async function join(base: string, saleId: number, userId: string): Promise<Answer> {
-  const challenge = await call(base, "POST", `/api/sales/${saleId}/queue/challenge`, { userId });
-  assertEquals(challenge.status, 200, JSON.stringify(challenge.body));
-  return await call(base, "POST", `/api/sales/${saleId}/queue`, {
-    userId,
-    challenge: challenge.body.challenge,
-    nonce: "0",
   });
 }
 
-function ticketOf(base: string, saleId: number, ticket: string): Promise<Answer> {
-  return call(base, "GET", `/api/sales/${saleId}/queue/${encodeURIComponent(ticket)}`);
-}
-
-/** A purchase with an admission, recorded as an attempt for the invariant checks. */
+/** A purchase with an admission, as an attempt for the invariant checks. */
 async function buy(
   base: string,
   saleId: number,
   userId: string,
   admission: string,
 ): Promise<Attempt> {
-  const res = await call(base, "POST", `/api/sales/${saleId}/purchase`, { userId, admission });
+  const res = await buyWith(base, saleId, userId, admission);
   return {
     userId,
     status: res.status,
@@ -55,6 +33,23 @@ async function buy(
     orderId: res.body?.order?.id ?? null,
     pending: res.body?.order?.status === "pending",
   };
+}
+
+/**
+ * The server process whose admitter holds the sale's lease: the lease's token names the host and
+ * the pid of the process (lib/line/admitter.ts).
+ */
+async function leaseHolder(
+  redis: Redis,
+  prefix: string,
+  saleId: number,
+  servers: ServerProcess[],
+): Promise<ServerProcess> {
+  const token = await redis.get(lineKeys(prefix, saleId).lease);
+  const pid = Number(token?.split("/")[1]);
+  const holder = servers.find((s) => s.pids().includes(pid));
+  if (!holder) throw new Error(`none of the servers holds the lease (${token})`);
+  return holder;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,7 +71,7 @@ async function joinInOrder(
   const places: Place[] = [];
   for (let i = 0; i < count; i++) {
     const userId = `${name}-${i}`;
-    const r = await join(bases[i % bases.length]!, saleId, userId);
+    const r = await joinLine(bases[i % bases.length]!, saleId, userId);
     assertEquals(r.status, 201, JSON.stringify(r.body));
     places.push({ userId, ticket: r.body.ticket, number: r.body.number });
   }
@@ -101,7 +96,7 @@ class LineWatch {
   async read(base: string): Promise<void> {
     this.round++;
     for (const p of [...this.places].sort((a, b) => b.number - a.number)) {
-      const r = await ticketOf(base, this.saleId, p.ticket);
+      const r = await readTicket(base, this.saleId, p.ticket);
       assertEquals(r.status, 200, JSON.stringify(r.body));
       const state: string = r.body.state;
       this.states.set(p.number, state);
@@ -179,6 +174,7 @@ Deno.test("waiting room: kill -9 of the process holding the admitter lease; the 
 
     // The process holding the admitter lease dies.
     const holder = await leaseHolder(direct, f.prefix, saleId, servers);
+    console.log(`[waiting-room lease] kill -9 of ${holder.pids().join("+")}, the lease holder`);
     await holder.signal("SIGKILL");
     live = servers.filter((s) => s !== holder);
 
@@ -201,7 +197,7 @@ Deno.test("waiting room: kill -9 of the process holding the admitter lease; the 
       ],
     );
     assert(
-      (await leaseHolder(direct, f.prefix, saleId, servers)) === live[0],
+      (await leaseHolder(direct, f.prefix, saleId, live)) === live[0],
       "the survivor holds the lease",
     );
 
@@ -216,14 +212,22 @@ Deno.test("waiting room: kill -9 of the process holding the admitter lease; the 
   }
 });
 
-/** Asks again while the sale is being rebuilt (503 SALE_REBUILDING), as a shopper's page would. */
-async function pastRebuild(ask: () => Promise<Answer>): Promise<Answer> {
+/**
+ * Asks again while the sale is being rebuilt (503), as a shopper's page would, and prints every
+ * answer it got on the way.
+ */
+async function pastRebuild(what: string, ask: () => Promise<Answer>): Promise<Answer> {
+  const seen: string[] = [];
   for (let i = 0; i < 100; i++) {
     const r = await ask();
-    if (r.status !== 503) return r;
+    seen.push(`${r.status} ${r.body?.error?.code ?? r.body?.result ?? r.body?.state ?? ""}`);
+    if (r.status !== 503) {
+      console.log(`[waiting-room redis loss] ${what}: ${seen.join(" -> ")}`);
+      return r;
+    }
     await sleep(100);
   }
-  throw new Error("still rebuilding after 10 s");
+  throw new Error(`${what}: still rebuilding after 10 s (${seen.join(", ")})`);
 }
 
 Deno.test("waiting room: Redis restarted without its data; the line is lost, shoppers join again, nothing oversells", async () => {
@@ -249,13 +253,14 @@ Deno.test("waiting room: Redis restarted without its data; the line is lost, sho
     await redis.restart();
 
     // What shoppers see: their ticket is gone, an admission of the lost line buys nothing.
-    const lostTicket = await pastRebuild(() => ticketOf(app.url, saleId, places[1]!.ticket));
+    const lostTicket = await pastRebuild(
+      "a ticket of the lost line",
+      () => readTicket(app.url, saleId, places[1]!.ticket),
+    );
     assertEquals([lostTicket.status, lostTicket.body.error?.code], [404, "TICKET_NOT_FOUND"]);
-    const oldAdmission = await pastRebuild(() =>
-      call(app.url, "POST", `/api/sales/${saleId}/purchase`, {
-        userId: places[1]!.userId,
-        admission: watch.admissions.get(2),
-      })
+    const oldAdmission = await pastRebuild(
+      "a purchase with an admission of the lost line",
+      () => buyWith(app.url, saleId, places[1]!.userId, watch.admissions.get(2)),
     );
     assertEquals([oldAdmission.status, oldAdmission.body.error?.code], [403, "ADMISSION_INVALID"]);
     attempts.push({
@@ -269,7 +274,10 @@ Deno.test("waiting room: Redis restarted without its data; the line is lost, sho
     // left go to the first two of them, the others learn it is sold out.
     const again: Place[] = [];
     for (const p of places.slice(1)) {
-      const r = await pastRebuild(() => join(app.url, saleId, p.userId));
+      const r = await pastRebuild(
+        `${p.userId} joins again`,
+        () => joinLine(app.url, saleId, p.userId),
+      );
       assertEquals(r.status, 201, JSON.stringify(r.body));
       again.push({ userId: p.userId, ticket: r.body.ticket, number: r.body.number });
     }
