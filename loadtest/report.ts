@@ -2,6 +2,7 @@
  * The run's result: the summary printed to stdout, the JSON file, and a self-contained HTML page
  * (inline SVG, no script, no external asset) that a person can open from disk or attach anywhere.
  */
+import type { GroupFigures, Party, QueueReport, Waits } from "./queue.ts";
 import type { Check } from "./scenarios.ts";
 import type { Slice, Summary } from "./stats.ts";
 
@@ -14,6 +15,8 @@ export interface RunResult {
   purchases: Summary;
   /** Only when the scenario reads (status polls). */
   reads: Summary | null;
+  /** Only in the queue scenario. */
+  queue: QueueReport | null;
   notes: Record<string, number>;
   checks: Check[];
   passed: boolean;
@@ -33,6 +36,73 @@ function summaryLines(label: string, s: Summary): string[] {
   ];
 }
 
+const tau = (t: number | null) => t === null ? "n/a" : t.toFixed(3);
+const s2 = (msValue: number) => (msValue / 1000).toFixed(2);
+const share = (part: number, whole: number) =>
+  whole === 0 ? "n/a" : `${(100 * part / whole).toFixed(1)}%`;
+
+/** The waiting room's figures, one row per group of arrivals. */
+const GROUPS = [["pre-queue", "prequeue"], ["after start", "afterStart"], ["all", "all"]] as const;
+
+const waitCell = (w: Waits) => w.count === 0 ? "n/a" : `${s2(w.p50)} / ${s2(w.p99)}`;
+
+function groupCells(g: GroupFigures): string[] {
+  return [
+    String(g.tickets),
+    tau(g.tau),
+    `${g.concordant}/${g.discordant}/${g.tied}`,
+    waitCell(g.admitted),
+    waitCell(g.answered),
+  ];
+}
+const GROUP_HEADS = [
+  "tickets",
+  "tau",
+  "pairs +/−/tied",
+  "join→admitted p50/p99 s",
+  "join→answer p50/p99 s",
+];
+
+function partyLine(name: string, p: Party, q: QueueReport): string {
+  const everyone = q.honest.identities + q.bots.identities;
+  const tickets = q.honest.tickets + q.bots.tickets;
+  const items = q.honest.items + q.bots.items;
+  return `  ${name}: ${p.identities} (${
+    share(p.identities, everyone)
+  } of arrivals), ${p.tickets} tickets (${share(p.tickets, tickets)}), ${p.items} items (${
+    share(p.items, items)
+  } of the stock sold), rate-limited ${p.rateLimited} times`;
+}
+
+const proofLine = (q: QueueReport) =>
+  `  proofs: ${q.proofs.solved} solved in ${
+    (q.proofs.ms / 1000).toFixed(1)
+  } s of the runner's time (${(q.proofs.ms / Math.max(1, q.proofs.solved)).toFixed(1)} ms each)`;
+
+function queueLines(q: QueueReport): string[] {
+  const width = Math.max(...GROUP_HEADS.map((h) => h.length)) + 2;
+  const pad = (cells: string[]) => cells.map((c) => c.padStart(width)).join("");
+  return [
+    `line: sale starts ${q.startsAfter.toFixed(1)} s after arrivals begin; draw ${
+      q.seed === null ? "not seen" : `seed ${q.seed} at ${q.drawnAt}`
+    }`,
+    `  ${"".padEnd(12)}${pad(GROUP_HEADS)}`,
+    ...GROUPS.map(([label, key]) => `  ${label.padEnd(12)}${pad(groupCells(q[key]))}`),
+    `  tau: arrival order vs the line's order (ticket numbers), tied pairs left out`,
+    `  line order vs admission stamps: tau ${
+      tau(q.lineOrder.tau)
+    } (${q.lineOrder.discordant} reversed of ${q.lineOrder.concordant + q.lineOrder.discordant})`,
+    partyLine("honest shoppers", q.honest, q),
+    partyLine("bots (one address)", q.bots, q),
+    `  skipping the line: ${q.skippers.clients} clients, ${q.skippers.purchases} purchases, ${q.skippers.wins} won (${
+      Object.entries(q.skippers.outcomes).map(([k, v]) => `${k} ${v}`).join(", ") || "none"
+    })`,
+    `  ended: ${Object.entries(q.ended).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    proofLine(q),
+    ...summaryLines("line requests", q.requests),
+  ];
+}
+
 /** The text summary the runner prints. */
 export function formatSummary(r: RunResult): string {
   const lines = [
@@ -41,6 +111,7 @@ export function formatSummary(r: RunResult): string {
     })`,
     ...summaryLines("purchases", r.purchases),
     ...(r.reads ? summaryLines("reads", r.reads) : []),
+    ...(r.queue ? queueLines(r.queue) : []),
     ...Object.entries(r.notes).map(([k, v]) => `  ${k}: ${v}`),
     ...r.checks.map((c) => `${c.ok ? "PASS" : "FAIL"}  ${c.name}`),
     r.passed ? "all checks passed" : "INVARIANT BREACH: see the FAIL lines above",
@@ -127,20 +198,46 @@ function legend(lines: { name: string; colour: string }[]): string {
 const svg = (height: number, body: string) =>
   `<svg viewBox="0 0 ${W} ${height}" role="img">${body}</svg>`;
 
-/** Lines over the run, a point per slice drawn at the slice's middle. */
-function lineChart(title: string, unit: string, series: Slice[], lines: Line[]): string {
-  const width = series[0]?.width ?? 1;
-  const seconds = Math.max(1, series.length) * width;
+/** A vertical line at `t` seconds, labelled. */
+interface Mark {
+  t: number;
+  label: string;
+}
+
+/** Lines over `seconds` of the run, each value at the time of the same index in `times`. */
+function lineChart(
+  title: string,
+  unit: string,
+  seconds: number,
+  times: number[],
+  lines: Line[],
+  marks: Mark[] = [],
+): string {
   const max = nice(Math.max(0, ...lines.flatMap((l) => l.values)));
-  const x = (i: number) => PAD.left + (PLOT_W * (i + 0.5) * width) / seconds;
+  const x = (t: number) => PAD.left + (PLOT_W * t) / seconds;
   const y = (v: number) => PAD.top + PLOT_H - (PLOT_H * v) / max;
   const paths = lines.map((l) => {
-    const points = l.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
+    const points = l.values.map((v, i) => `${x(times[i]!).toFixed(1)},${y(v).toFixed(1)}`)
+      .join(" ");
     return `<polyline fill="none" stroke="${l.colour}" stroke-width="2" points="${points}"/>`;
   });
+  const rules = marks.map((m) =>
+    `<line x1="${x(m.t).toFixed(1)}" x2="${x(m.t).toFixed(1)}" y1="${PAD.top}" y2="${
+      PAD.top + PLOT_H
+    }" stroke="#6b7280" stroke-dasharray="4 3"/><text x="${(x(m.t) + 4).toFixed(1)}" y="${
+      PAD.top + 10
+    }">${escape(m.label)}</text>`
+  );
   return `<h2>${escape(title)}</h2>${legend(lines)}${
-    svg(H, axes(max, seconds, unit) + paths.join(""))
+    svg(H, axes(max, seconds, unit) + paths.join("") + rules.join(""))
   }`;
+}
+
+/** A chart over a summary's slices, a point at each slice's middle. */
+function sliceChart(title: string, unit: string, series: Slice[], lines: Line[]): string {
+  const width = series[0]?.width ?? 1;
+  const times = series.map((b) => b.t + b.width / 2);
+  return lineChart(title, unit, Math.max(1, series.length) * width, times, lines);
 }
 
 /** The whole run's outcome mix as one bar, then answers per second stacked by outcome. */
@@ -203,17 +300,79 @@ function charts(label: string, s: Summary): string {
   return [
     `<section><h1>${escape(label)}</h1>`,
     summaryTable(s),
-    lineChart("Throughput", "answers/s", s.series, [
+    sliceChart("Throughput", "answers/s", s.series, [
       { name: "answers/s", colour: PALETTE[0]!, values: s.series.map((b) => b.rate) },
       { name: "errors/s", colour: PALETTE[1]!, values: s.series.map((b) => b.errorRate) },
     ]),
-    lineChart("Latency percentiles", "ms", s.series, [
+    sliceChart("Latency percentiles", "ms", s.series, [
       { name: "p50", colour: PALETTE[2]!, values: s.series.map((b) => b.p50) },
       { name: "p90", colour: PALETTE[3]!, values: s.series.map((b) => b.p90) },
       { name: "p99", colour: PALETTE[1]!, values: s.series.map((b) => b.p99) },
     ]),
     outcomeCharts(s),
     "</section>",
+  ].join("");
+}
+
+function table(heads: string[], rows: string[][]): string {
+  return `<table><tr>${heads.map((h) => `<th>${escape(h)}</th>`).join("")}</tr>${
+    rows.map((row) => `<tr>${row.map((c) => `<td>${escape(c)}</td>`).join("")}</tr>`).join("")
+  }</table>`;
+}
+
+/** The waiting room: fairness by group, who won what, the line over time, its requests. */
+function queueSection(q: QueueReport): string {
+  const partyRow = (name: string, p: Party) => [
+    name,
+    String(p.identities),
+    String(p.tickets),
+    String(p.buyers),
+    String(p.items),
+    String(p.rateLimited),
+  ];
+  const samples = q.samples;
+  const seconds = Math.max(1, samples.at(-1)?.t ?? 1);
+  const series = (name: string, colour: string, pick: (s: (typeof samples)[number]) => number) => ({
+    name,
+    colour,
+    values: samples.map(pick),
+  });
+  return [
+    `<section><h1>Waiting room</h1>`,
+    `<p>The sale started ${q.startsAfter.toFixed(1)} s after arrivals began; draw ${
+      escape(q.seed === null ? "not seen" : `seed ${q.seed} at ${q.drawnAt}`)
+    }. Tau compares the arrival order (two joins in flight together are tied) with the line's ` +
+    `order (ticket numbers, which admissions follow), tied pairs left out: about 0 expected for ` +
+    `the pre-queue (shuffled at the start), 1 after the start. Line order against the server's ` +
+    `admission stamps: tau ${tau(q.lineOrder.tau)}, ${q.lineOrder.discordant} pairs reversed.</p>`,
+    table(
+      ["arrivals", ...GROUP_HEADS],
+      GROUPS.map(([label, key]) => [label, ...groupCells(q[key])]),
+    ),
+    table(
+      ["", "identities", "tickets", "buyers", "items", "rate-limited"],
+      [partyRow("honest shoppers", q.honest), partyRow("bots (one address)", q.bots)],
+    ),
+    `<p>Skipping the line: ${q.skippers.clients} clients, ${q.skippers.purchases} purchases, ` +
+    `${q.skippers.wins} won (${
+      escape(Object.entries(q.skippers.outcomes).map(([k, v]) => `${k} ${v}`).join(", "))
+    }).</p><p>${escape(proofLine(q).trim())}.</p>`,
+    lineChart(
+      "The line over time",
+      "tickets",
+      seconds,
+      samples.map((s) => s.t),
+      [
+        series("waiting", PALETTE[0]!, (s) => s.waiting),
+        series("admitted (outstanding)", PALETTE[4]!, (s) => s.admitted),
+        series("served", PALETTE[2]!, (s) => s.served),
+        series("used", PALETTE[3]!, (s) => s.used),
+        series("remaining stock", "#94a3b8", (s) => s.remaining),
+      ],
+      q.startsAfter <= seconds ? [{ t: q.startsAfter, label: "start" }] : [],
+    ),
+    "</section>",
+    charts("Line requests", q.requests),
   ].join("");
 }
 
@@ -238,7 +397,9 @@ export function renderHtml(r: RunResult): string {
   }</h1>
 <p>${escape(r.startedAt)} · ${escape(r.url)} · sale ${r.saleId} · ${options}</p>
 <h2>Invariants</h2><ul>${checks}</ul>
-${charts("Purchases", r.purchases)}${r.reads ? charts("Reads", r.reads) : ""}
+${r.queue ? queueSection(r.queue) : ""}${charts("Purchases", r.purchases)}${
+    r.reads ? charts("Reads", r.reads) : ""
+  }
 </body></html>
 `;
 }

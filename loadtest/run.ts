@@ -7,12 +7,15 @@
  */
 import { parseArgs } from "node:util";
 import { Admin, judge, missingInApi, readOrders, type SaleStats, settle } from "./invariants.ts";
+import { queue, type QueueSettings } from "./queue.ts";
 import { formatSummary, type RunResult, writeReport } from "./report.ts";
 import { Driver, parseStages, type ScenarioOptions, SCENARIOS, type Stage } from "./scenarios.ts";
 
-const USAGE = `deno task load [--scenario burst|ramp|soldout|storm|read] [--url URL] [--sale ID]
+const USAGE =
+  `deno task load [--scenario burst|ramp|soldout|storm|read|queue] [--url URL] [--sale ID]
   [--shoppers N] [--stock N] [--concurrency N] [--quantity N] [--clicks N] [--stages 5s:200,...]
-  [--duration S] [--readers N] [--streams N] [--database-url URL] [--out PATH]
+  [--duration S] [--readers N] [--streams N] [--arrival S] [--prequeue S] [--bots N]
+  [--skippers N] [--pow-bits N] [--database-url URL] [--out PATH]
 ADMIN_TOKEN (environment) is required; DATABASE_URL (or --database-url) adds the PostgreSQL checks.`;
 
 function fail(message: string): never {
@@ -36,6 +39,11 @@ const { values: flags } = (() => {
         duration: { type: "string", default: "10" },
         readers: { type: "string", default: "20" },
         streams: { type: "string", default: "20" },
+        arrival: { type: "string", default: "10" },
+        prequeue: { type: "string", default: "3" },
+        bots: { type: "string", default: "50" },
+        skippers: { type: "string", default: "4" },
+        "pow-bits": { type: "string", default: "12" },
         "database-url": { type: "string" },
         out: { type: "string" },
         help: { type: "boolean", default: false },
@@ -57,11 +65,14 @@ function count(name: keyof typeof flags, min = 1): number {
 }
 
 const scenarioName = flags.scenario;
-const scenario = SCENARIOS[scenarioName];
+const scenario = { ...SCENARIOS, queue }[scenarioName];
 if (!scenario) fail(`unknown scenario "${scenarioName}"`);
 const base = flags.url.replace(/\/+$/, "");
 const quantity = count("quantity");
 const stock = count("stock", 0);
+const prequeue = count("prequeue", 0);
+const powBits = count("pow-bits", 0);
+if (powBits > 24) fail("--pow-bits must be at most 24 (the waiting room's limit)");
 let stages: Stage[];
 try {
   stages = parseStages(flags.stages);
@@ -74,20 +85,28 @@ const databaseUrl = flags["database-url"] ?? Deno.env.get("DATABASE_URL");
 const admin = new Admin(base, token);
 
 // A sale of the run's own, unless told which: then the run adds to what it already sold.
+// The queue scenario's sale starts `--prequeue` seconds from now, its line open already; arrivals
+// begin now. On a sale of its own (`--sale`), arrivals begin now, whenever it starts.
 let saleId: number;
 let before: SaleStats;
+let startsAt: number;
+const begin = Date.now();
 try {
   if (flags.sale !== undefined) {
     saleId = count("sale");
     before = await admin.stats(saleId);
+    const sale = await admin.request("GET", `/api/sales/${saleId}`) as { startTime: string };
+    startsAt = Date.parse(sale.startTime);
   } else {
-    const now = Date.now();
+    const queued = scenarioName === "queue";
+    startsAt = queued ? begin + prequeue * 1000 : begin - 1000;
     const sale = await admin.request("POST", "/api/admin/sales", {
-      name: `load ${scenarioName} ${new Date(now).toISOString()}`,
+      name: `load ${scenarioName} ${new Date(begin).toISOString()}`,
       totalStock: stock,
       perUserLimit: quantity,
-      startTime: new Date(now - 1000).toISOString(),
-      endTime: new Date(now + 3_600_000).toISOString(),
+      startTime: new Date(startsAt).toISOString(),
+      endTime: new Date(begin + 3_600_000).toISOString(),
+      ...(queued ? { waitingRoom: { powBits, prequeueMinutes: Math.ceil(prequeue / 60) } } : {}),
     }) as { id: number };
     saleId = sale.id;
     before = { total: stock, sold: 0, orders: 0, remaining: stock };
@@ -109,15 +128,40 @@ const options: ScenarioOptions = {
   streams: count("streams", 0),
   remaining: before.remaining,
 };
+if (scenarioName === "queue") {
+  const settings: QueueSettings = {
+    begin,
+    startsAt,
+    arrival: count("arrival", 0),
+    bots: count("bots", 0),
+    skippers: count("skippers", 0),
+    admin,
+  };
+  options.queue = settings;
+}
 /** The settings that matter to this scenario, for the summary and the report. */
 const shown: Record<string, string | number> = {
   stock: before.total,
   quantity,
-  ...(scenarioName === "ramp" ? { stages: flags.stages } : { concurrency: options.concurrency }),
+  ...(scenarioName === "ramp"
+    ? { stages: flags.stages }
+    : scenarioName === "queue"
+    ? {}
+    : { concurrency: options.concurrency }),
   ...(["burst", "read", "storm"].includes(scenarioName) ? { shoppers: options.shoppers } : {}),
   ...(scenarioName === "storm" ? { clicks: options.clicks } : {}),
   ...(scenarioName === "soldout" ? { duration: `${options.duration}s` } : {}),
   ...(scenarioName === "read" ? { readers: options.readers, streams: options.streams } : {}),
+  ...(options.queue
+    ? {
+      shoppers: options.shoppers,
+      arrival: `${options.queue.arrival}s`,
+      startsAfter: `${((startsAt - begin) / 1000).toFixed(1)}s`,
+      bots: options.queue.bots,
+      skippers: options.queue.skippers,
+      ...(flags.sale === undefined ? { powBits } : {}),
+    }
+    : {}),
 };
 
 const startedAt = new Date();
@@ -145,7 +189,7 @@ const checks = [
   ...judge({
     before,
     quantity,
-    shoppers: driver.shoppers,
+    shoppers: outcome.shoppers ?? driver.shoppers,
     attempts: driver.attempts,
     after,
     rows,
@@ -162,6 +206,7 @@ const result: RunResult = {
   options: shown,
   purchases: driver.purchases.summary(),
   reads: reads.requests > 0 ? reads : null,
+  queue: outcome.queue ?? null,
   notes: { distinctShoppers: driver.shoppers, ...outcome.notes },
   checks,
   passed: checks.every((c) => c.ok),

@@ -5,6 +5,7 @@
  * Deno's fetch keeps connections alive and pools them per host, as long as each body is read to
  * its end, so a scenario with C requests in flight holds about C connections, not one per request.
  */
+import type { QueueReport, QueueSettings } from "./queue.ts";
 import { Recorder } from "./stats.ts";
 
 /**
@@ -26,13 +27,15 @@ export interface Check {
   ok: boolean;
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   body: Record<string, unknown> | null;
+  /** Seconds, from a 429's Retry-After; null without one. */
+  retryAfter: number | null;
 }
 
 /** What the runner names an answer: the API's result or error code, else the HTTP status. */
-function outcomeOf(answer: Answer): string {
+export function outcomeOf(answer: Answer): string {
   const body = answer.body;
   if (answer.status === 0) return "NETWORK_ERROR";
   if (typeof body?.result === "string") return body.result;
@@ -41,7 +44,7 @@ function outcomeOf(answer: Answer): string {
   return `HTTP_${answer.status}`;
 }
 
-async function send(url: string, init: RequestInit): Promise<Answer> {
+export async function send(url: string, init: RequestInit): Promise<Answer> {
   try {
     const res = await fetch(url, init);
     // Read to the end, even when not needed: only then does the connection go back to the pool.
@@ -51,9 +54,14 @@ async function send(url: string, init: RequestInit): Promise<Answer> {
       const parsed: unknown = JSON.parse(text);
       if (parsed !== null && typeof parsed === "object") body = parsed as Record<string, unknown>;
     } catch { /* not JSON: the status names the outcome */ }
-    return { status: res.status, body };
+    const retryAfter = Number(res.headers.get("retry-after") ?? NaN);
+    return {
+      status: res.status,
+      body,
+      retryAfter: Number.isFinite(retryAfter) ? retryAfter : null,
+    };
   } catch {
-    return { status: 0, body: null };
+    return { status: 0, body: null, retryAfter: null };
   }
 }
 
@@ -93,12 +101,22 @@ export class Driver {
     return this.shopperCount;
   }
 
-  async purchase(userId: string): Promise<Attempt> {
+  /**
+   * A purchase; `admission` for a sale with a waiting room, `address` the client address to
+   * claim in X-Forwarded-For (it counts when the server trusts the runner as its proxy).
+   */
+  async purchase(
+    userId: string,
+    via: { admission?: string; address?: string } = {},
+  ): Promise<Attempt> {
     const sentAt = performance.now();
     const answer = await send(`${this.base}/api/sales/${this.saleId}/purchase`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ userId, quantity: this.quantity }),
+      headers: {
+        "content-type": "application/json",
+        ...(via.address ? { "x-forwarded-for": via.address } : {}),
+      },
+      body: JSON.stringify({ userId, quantity: this.quantity, admission: via.admission }),
     });
     const result = outcomeOf(answer);
     const order = answer.body?.order as { id?: unknown } | undefined;
@@ -126,7 +144,7 @@ export class Driver {
   }
 }
 
-function isError(status: number): boolean {
+export function isError(status: number): boolean {
   return status === 0 || status >= 500;
 }
 
@@ -144,7 +162,7 @@ export async function pool(
   );
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A k6-style stage: move linearly to `target` virtual shoppers over `seconds`. */
 export interface Stage {
@@ -191,12 +209,21 @@ export interface ScenarioOptions {
   streams: number;
   /** Items left when the run starts: soldout sells them first. */
   remaining: number;
+  /** queue: its settings (only for that scenario). */
+  queue?: QueueSettings;
 }
 
 export interface ScenarioResult {
   /** Checks the scenario itself can make (the read scenario's streams). */
   checks: Check[];
   notes: Record<string, number>;
+  /**
+   * Distinct shoppers who could buy, when not all the driver made could (the queue's clients
+   * skipping the line, and those refused a ticket); else the driver's count.
+   */
+  shoppers?: number;
+  /** The queue scenario's figures. */
+  queue?: QueueReport;
 }
 
 export type Scenario = (driver: Driver, options: ScenarioOptions) => Promise<ScenarioResult>;
@@ -266,14 +293,20 @@ export const storm: Scenario = async (driver, o) => {
   return none;
 };
 
-/** One event-stream listener: counts events and keeps the last remaining stock it was told. */
-class StreamReader {
+/**
+ * One event-stream listener: counts events, keeps the last remaining stock it was told, and hands
+ * each update to `onUpdate`.
+ */
+export class StreamReader {
   events = 0;
   lastRemaining: number | null = null;
   private readonly abort = new AbortController();
   private readonly done: Promise<void>;
 
-  constructor(url: string) {
+  constructor(
+    url: string,
+    private readonly onUpdate: (update: Record<string, unknown>) => void = () => {},
+  ) {
     this.done = this.listen(url).catch(() => {});
   }
 
@@ -290,8 +323,9 @@ class StreamReader {
         const data = event.split("\n").find((line) => line.startsWith("data: "));
         if (!data) continue;
         this.events++;
-        const parsed = JSON.parse(data.slice(6)) as { remainingStock?: unknown };
+        const parsed = JSON.parse(data.slice(6)) as Record<string, unknown>;
         if (typeof parsed.remainingStock === "number") this.lastRemaining = parsed.remainingStock;
+        this.onUpdate(parsed);
       }
     }
   }

@@ -42,8 +42,10 @@ async function load(
   }
 }
 
-Deno.test("deno task load: burst, storm and read pass their checks against the real server", async (t) => {
-  const f = await serverFixture();
+Deno.test("deno task load: burst, storm, read and queue pass their checks against the real server", async (t) => {
+  // The runner stands as the shoppers' proxy: each honest shopper's X-Forwarded-For is its own,
+  // the bot farm's is one address, which the join limit catches.
+  const f = await serverFixture({ TRUSTED_PROXY_HOPS: "1", QUEUE_JOINS_PER_IP: "10" });
   const { db, sql } = f;
   const server = new ServerProcess(f.env);
   const soldIn = async (saleId: number) => {
@@ -120,6 +122,48 @@ Deno.test("deno task load: burst, storm and read pass their checks against the r
       assert(run.result.checks.some((c) => c.name.startsWith("every event stream") && c.ok));
       assertEquals(await soldIn(run.result.saleId), { sold: 40, shoppers: 40 });
     });
+
+    await t.step(
+      "queue: a waiting room, bots on one address, clients skipping the line",
+      async () => {
+        const run = await load(server.url, db.url, [
+          "--scenario",
+          "queue",
+          "--shoppers",
+          "30",
+          "--arrival",
+          "3",
+          "--prequeue",
+          "1",
+          "--stock",
+          "10",
+          "--bots",
+          "12",
+          "--skippers",
+          "2",
+          "--pow-bits",
+          "8",
+        ]);
+        assertEquals(run.code, 0, run.stdout);
+        assertEquals(run.result.checks.filter((c) => !c.ok), []);
+        const q = run.result.queue!;
+        // After the start, the line is the order of arrival: no pair reversed, and some ordered.
+        assertEquals(q.afterStart.tau, 1, run.stdout);
+        assert(q.afterStart.concordant > 0 && q.prequeue.tickets > 0, run.stdout);
+        assertEquals(q.lineOrder.discordant, 0);
+        // Skipping the line buys nothing, however often.
+        assert(q.skippers.purchases > 0);
+        assertEquals(q.skippers.wins, 0);
+        // The bots' one address hit the join limit; the honest shoppers' addresses did not.
+        assert(q.bots.rateLimited > 0 && q.bots.tickets < 12, run.stdout);
+        assertEquals(q.honest.rateLimited, 0);
+        assertEquals(q.honest.tickets, 30);
+        assert(q.samples.length > 0 && run.html.includes("The line over time"));
+        // PostgreSQL: the stock sold exactly, once per buyer, and only to those with a ticket.
+        assertEquals(await soldIn(run.result.saleId), { sold: 10, shoppers: 10 });
+        assertEquals(q.honest.buyers + q.bots.buyers, 10);
+      },
+    );
   } finally {
     await f.close([server]);
   }
