@@ -12,6 +12,8 @@ export function Field(
     type?: string;
     multiline?: boolean;
     hint?: string;
+    /** A number input's step, for one that takes fractions. */
+    step?: string;
   },
 ) {
   const id = `sale-${props.name}`;
@@ -32,6 +34,7 @@ export function Field(
           type={props.type ?? "text"}
           {...common}
           {...(props.type === "datetime-local" ? { step: 1 } : {})}
+          {...(props.step ? { step: props.step } : {})}
         />
       )}
       {props.hint && !error && <span class="hint">{props.hint}</span>}

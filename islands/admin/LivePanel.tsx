@@ -1,13 +1,17 @@
 import type { Drift } from "../../lib/domain/drift.ts";
 import type { SaleData } from "../parts/api.ts";
 import { DriftReport } from "./DriftReport.tsx";
+import { LineNumbers } from "./LineNumbers.tsx";
 import { LiveNumbers } from "./LiveNumbers.tsx";
 import { OutcomeList } from "./OutcomeList.tsx";
 import { PurchasesChart } from "./PurchasesChart.tsx";
 import { CHART_SECONDS, lastSeconds, rateOf, type SoldPerSecond } from "./sold_history.ts";
 import type { Stats } from "./use_sales.ts";
 
-/** The watched sale: its live numbers, chart and outcomes, and its reset and reconcile. */
+/**
+ * The watched sale: its live numbers, its waiting room's line, chart and outcomes, and its reset
+ * and reconcile.
+ */
 export function LivePanel(props: {
   sale: SaleData;
   stats: Stats | null;
@@ -69,6 +73,7 @@ export function LivePanel(props: {
         </div>
       </div>
       <LiveNumbers stats={props.stats} rate={rateOf(history, sale.id, second)} />
+      {props.stats?.queue && <LineNumbers line={props.stats.queue} />}
       <div class="live-body">
         <PurchasesChart points={lastSeconds(history, sale.id, second, CHART_SECONDS)} />
         <OutcomeList outcomes={props.stats?.outcomes ?? {}} />

@@ -42,6 +42,9 @@ export function SalesTable(props: {
               <th scope="row">
                 <a href={`/sales/${s.id}`}>{s.name}</a>
                 <span class="muted">#{s.id}</span>
+                {s.waitingRoom && (
+                  <span class="room-mark" data-testid="admin-room">Waiting room</span>
+                )}
               </th>
               <td>
                 <StatusBadge status={statusAt(props.now || Date.now(), s.startTime, s.endTime)} />

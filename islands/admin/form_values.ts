@@ -1,9 +1,28 @@
+import { WAITING_ROOM_DEFAULTS, type WaitingRoom } from "../../lib/domain/sale.ts";
 import type { SaleData } from "../parts/api.ts";
 import type { ApiError } from "./api.ts";
 
-/** The sale form's inputs, as typed. */
+/** The waiting room's settings, each an input of the form. */
+export const ROOM_FIELDS = [
+  "powBits",
+  "admissionTtlSeconds",
+  "overbook",
+  "prequeueMinutes",
+] as const satisfies readonly (keyof WaitingRoom)[];
+
+/**
+ * The sale form's inputs, as typed. `waitingRoom` is its checkbox: "on" or "". The room's
+ * settings keep what was typed while it is off, so turning it on again brings them back.
+ */
 export type FormValues = Record<
-  "name" | "description" | "totalStock" | "perUserLimit" | "startTime" | "endTime",
+  | "name"
+  | "description"
+  | "totalStock"
+  | "perUserLimit"
+  | "startTime"
+  | "endTime"
+  | "waitingRoom"
+  | (typeof ROOM_FIELDS)[number],
   string
 >;
 
@@ -25,7 +44,31 @@ export function emptyForm(): FormValues {
     perUserLimit: "1",
     startTime: toLocalInput(new Date(start).toISOString()),
     endTime: toLocalInput(new Date(start + 3_600_000).toISOString()),
+    ...roomForm(null),
   };
+}
+
+/** The room's inputs: a sale without one shows the defaults, ready to be turned on. */
+function roomForm(room: WaitingRoom | null) {
+  const shown = room ?? WAITING_ROOM_DEFAULTS;
+  return {
+    waitingRoom: room ? "on" : "",
+    powBits: String(shown.powBits),
+    admissionTtlSeconds: String(shown.admissionTtlSeconds),
+    overbook: String(shown.overbook),
+    prequeueMinutes: String(shown.prequeueMinutes),
+  };
+}
+
+/** A number as typed; an empty input is null, which the API refuses with a message. */
+function numberOf(typed: string): number | null {
+  return typed.trim() === "" ? null : Number(typed);
+}
+
+/** The waiting room as the API takes it: null when off, else the whole object. */
+function roomPayload(v: FormValues): Record<string, number | null> | null {
+  if (v.waitingRoom !== "on") return null;
+  return Object.fromEntries(ROOM_FIELDS.map((k) => [k, numberOf(v[k])]));
 }
 
 export function formOf(s: SaleData): FormValues {
@@ -36,32 +79,40 @@ export function formOf(s: SaleData): FormValues {
     perUserLimit: String(s.perUserLimit),
     startTime: toLocalInput(s.startTime),
     endTime: toLocalInput(s.endTime),
+    ...roomForm(s.waitingRoom),
   };
 }
 
-/** The form's values as the API takes them; only the changed ones when editing. */
+/**
+ * The form's values as the API takes them; when editing, only those that differ from the sale's.
+ * The waiting room is one value: the whole object, or null.
+ */
 export function payload(v: FormValues, before: FormValues | null): Record<string, unknown> {
   const all: Record<string, unknown> = {
     name: v.name,
     description: v.description,
-    totalStock: v.totalStock.trim() === "" ? null : Number(v.totalStock),
-    perUserLimit: v.perUserLimit.trim() === "" ? null : Number(v.perUserLimit),
+    totalStock: numberOf(v.totalStock),
+    perUserLimit: numberOf(v.perUserLimit),
     startTime: v.startTime ? new Date(v.startTime).toISOString() : "",
     endTime: v.endTime ? new Date(v.endTime).toISOString() : "",
+    waitingRoom: roomPayload(v),
   };
   if (!before) return all;
-  const changed: Record<string, unknown> = {};
-  for (const key of Object.keys(v) as (keyof FormValues)[]) {
-    if (v[key] !== before[key]) changed[key] = all[key];
-  }
-  return changed;
+  const was = payload(before, null);
+  return Object.fromEntries(
+    Object.entries(all).filter(([key, value]) =>
+      JSON.stringify(value) !== JSON.stringify(was[key])
+    ),
+  );
 }
 
 /** A refusal of the API as messages on the fields it names, or on the whole form. */
 export function errorsOf(status: number, body: ApiError): FormErrors {
   const found: FormErrors = {};
   for (const d of body.error?.details ?? []) {
-    const key = (d.path ?? "").split(".")[0] || "form";
+    // A waiting room setting's message goes on its own input ("waitingRoom.powBits").
+    const [top, inner] = (d.path ?? "").split(".");
+    const key = (top === "waitingRoom" && inner) || top || "form";
     found[key] ??= d.message ?? "is not valid";
   }
   if (body.error?.code === "STOCK_BELOW_RESERVED") {

@@ -35,7 +35,15 @@ export function useSaleForm(options: {
 
   const close = () => setEditing(null);
 
-  const set = (k: keyof FormValues, v: string) => setValues((old) => ({ ...old, [k]: v }));
+  /** A change of an input; its message, about what was there before, goes. */
+  const set = (k: keyof FormValues, v: string) => {
+    setValues((old) => ({ ...old, [k]: v }));
+    setErrors((old) => {
+      if (!(k in old)) return old;
+      const { [k]: _gone, ...rest } = old;
+      return rest;
+    });
+  };
 
   const save = async (e: Event) => {
     e.preventDefault();

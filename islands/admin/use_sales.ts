@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { SaleData } from "../parts/api.ts";
 import { adminApi } from "./api.ts";
 import { addSold, soldOf, type SoldPerSecond } from "./sold_history.ts";
+import type { LineStats } from "../../lib/line/line.ts";
 
 /** The watched sale's numbers, as `/api/admin/sales/:id/stats` returns them. */
 export interface Stats {
@@ -11,6 +12,8 @@ export interface Stats {
   orders: number;
   remainingStock: number;
   outcomes: Record<string, number>;
+  /** The waiting room's line; null for a sale without one. */
+  queue: LineStats | null;
 }
 
 const POLL_MS = 1000;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { WAITING_ROOM_DEFAULTS as DEFAULTS } from "./sale.ts";
 import { USER_ID_MAX_LENGTH } from "./user_id.ts";
 
 /** What an admin may send to create or change a sale (DESIGN §5), shared by the API and pages. */
@@ -9,10 +10,10 @@ const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s)).refi
 
 /** DESIGN §8's ranges and defaults; an object given replaces the whole setting. */
 export const waitingRoomInput = z.strictObject({
-  powBits: z.number().int().min(0).max(24).default(16),
-  admissionTtlSeconds: z.number().int().min(10).max(900).default(120),
-  overbook: z.number().min(1).max(3).default(1.2),
-  prequeueMinutes: z.number().int().min(0).max(1440).default(15),
+  powBits: z.number().int().min(0).max(24).default(DEFAULTS.powBits),
+  admissionTtlSeconds: z.number().int().min(10).max(900).default(DEFAULTS.admissionTtlSeconds),
+  overbook: z.number().min(1).max(3).default(DEFAULTS.overbook),
+  prequeueMinutes: z.number().int().min(0).max(1440).default(DEFAULTS.prequeueMinutes),
 }).nullable();
 
 const fields = {

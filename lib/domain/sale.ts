@@ -13,6 +13,14 @@ export interface WaitingRoom {
   prequeueMinutes: number;
 }
 
+/** DESIGN §8's defaults: what a setting left out takes, and what the admin form starts from. */
+export const WAITING_ROOM_DEFAULTS: WaitingRoom = {
+  powBits: 16,
+  admissionTtlSeconds: 120,
+  overbook: 1.2,
+  prequeueMinutes: 15,
+};
+
 /** What an admin gives to make a sale. */
 export interface NewSale {
   name: string;
