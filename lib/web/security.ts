@@ -1,10 +1,8 @@
-import type { MiddlewareHandler } from "hono";
-
 /**
  * What every answer carries. Pages set their own policy (lib/web/page.ts: our scripts and styles,
  * the event stream on 'self'); everything else (JSON, SSE, metrics, static files) is data that
- * must never run or be framed, so it gets the strictest one. Built once: the middleware runs on
- * every request.
+ * must never run or be framed, so it gets the strictest one. Built once: they are set on
+ * every answer.
  */
 const DEFAULTS: readonly (readonly [string, string])[] = Object.freeze(
   [
@@ -21,25 +19,32 @@ function withDefaults(headers: Headers): void {
   }
 }
 
+/** Answers a request: a route, or the 404 and error answers of the app. */
+export type Answer = () => Response | Promise<Response>;
+
 /**
  * Security headers, and CORS: off unless `corsOrigins` lists origins. A listed origin may call
  * the API from a browser (simple requests and preflights); any other gets no CORS header at all,
  * so the browser keeps the answer from it. Credentials are never allowed across origins: the
- * admin cookie stays same-origin.
+ * admin cookie stays same-origin. Wraps the whole app, not a Hono middleware: a Hono route with
+ * a single handler skips Hono's middleware chain (`compose`), which every request paid for.
  */
-export function security(corsOrigins: readonly string[]): MiddlewareHandler {
+export function security(
+  corsOrigins: readonly string[],
+): (req: Request, answer: Answer) => Promise<Response> {
   const allowed = new Set(corsOrigins);
   // Without origins, CORS changes no answer: the request's Origin is not even looked at.
   if (allowed.size === 0) {
-    return async (c, next) => {
-      await next();
-      withDefaults(c.res.headers);
+    return async (_req, answer) => {
+      const res = await answer();
+      withDefaults(res.headers);
+      return res;
     };
   }
-  return async (c, next) => {
-    const origin = c.req.header("origin");
+  return async (req, answer) => {
+    const origin = req.headers.get("origin") ?? undefined;
     const cors = origin !== undefined && allowed.has(origin);
-    if (cors && c.req.method === "OPTIONS" && c.req.header("access-control-request-method")) {
+    if (cors && req.method === "OPTIONS" && req.headers.get("access-control-request-method")) {
       return new Response(null, {
         status: 204,
         headers: {
@@ -52,13 +57,14 @@ export function security(corsOrigins: readonly string[]): MiddlewareHandler {
         },
       });
     }
-    await next();
-    const headers = c.res.headers;
+    const res = await answer();
+    const headers = res.headers;
     withDefaults(headers);
     headers.append("vary", "origin");
     if (cors) {
       headers.set("access-control-allow-origin", origin);
       headers.set("access-control-expose-headers", "retry-after");
     }
+    return res;
   };
 }
