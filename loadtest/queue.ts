@@ -130,7 +130,7 @@ class LineWatch {
       const check = () => {
         if (ready()) done();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, Math.max(0, ms));
       this.waiters.add(check);
     });
   }

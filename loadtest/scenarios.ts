@@ -162,7 +162,8 @@ export async function pool(
   );
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms` (at once for a time already past). */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** A k6-style stage: move linearly to `target` virtual shoppers over `seconds`. */
 export interface Stage {
