@@ -1,6 +1,7 @@
 import { drawOrder } from "../../lib/line/draw.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { startBridge } from "../helpers/bridge.ts";
 import { admin, type Attempt, call, countBy, createSale, pool } from "../helpers/client.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { buyWith, joinLine, readTicket, waitPast } from "../helpers/line.ts";
@@ -361,5 +362,33 @@ Deno.test("I1-I5 under a rush through the line: 300 shoppers and 20 line-skippin
     );
   } finally {
     await app.close();
+  }
+});
+
+Deno.test("over the REST adapter: the line, its draw, admissions and purchases work the same", async () => {
+  const bridge = await startBridge();
+  const app = await startTestApp({ ...OPEN, ...bridge.env });
+  try {
+    const saleId = await createSale(app.url, {
+      totalStock: 5,
+      waitingRoom: { powBits: 4, overbook: 1.0 },
+    });
+    const joined: { userId: string; ticket: string }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const userId = `rest-${String(i).padStart(2, "0")}`;
+      const j = await joinLine(app.url, saleId, userId);
+      assertEquals([j.status, j.body.number], [201, i + 1], JSON.stringify(j.body));
+      joined.push({ userId, ticket: j.body.ticket });
+    }
+    const final = await buyWhenAdmitted(app, saleId, joined);
+    assertEquals(await orderUsers(app, saleId), joined.slice(0, 5).map((j) => j.userId));
+    assertEquals(countBy([...final.values()], (s) => s), { used: 5, sold_out: 7 });
+    assertEquals(
+      (await buyWith(app.url, saleId, "rest-99", undefined)).body.error?.code,
+      "ADMISSION_REQUIRED",
+    );
+  } finally {
+    await app.close();
+    await bridge.close();
   }
 });
