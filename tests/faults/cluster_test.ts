@@ -8,6 +8,7 @@ import { type Attempt, countBy, createSale, pool, purchase } from "../helpers/cl
 import { RedisCluster } from "../helpers/cluster.ts";
 import { createTestDatabase } from "../helpers/env.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
+import { buyWith, joinLine, waitPast } from "../helpers/line.ts";
 import { PgBouncer } from "../helpers/pgbouncer.ts";
 import { saleKeys } from "../../lib/gate/keys.ts";
 
@@ -15,7 +16,7 @@ const SALES = 6;
 const STOCK = 20;
 const SHOPPERS = 250;
 
-Deno.test("Redis Cluster + PgBouncer: six sales at once sell exactly, same-shopper storms make one order", async () => {
+Deno.test("Redis Cluster + PgBouncer: six sales at once sell exactly, same-shopper storms make one order, a waiting room admits in order", async () => {
   const cluster = await RedisCluster.start();
   const bouncer = await PgBouncer.start();
   const db = await createTestDatabase();
@@ -59,6 +60,37 @@ Deno.test("Redis Cluster + PgBouncer: six sales at once sell exactly, same-shopp
       assertEquals([state.orders, state.sold, state.remaining], [STOCK, STOCK, 0]);
       assertEquals(await breaches(app.sql, state, saleId, mine), NO_BREACHES);
     }
+
+    // A waiting room on the cluster: its scripts touch one slot each (the sale's hash tag).
+    const queued = await createSale(app.url, {
+      totalStock: 3,
+      waitingRoom: { powBits: 4, overbook: 1.0 },
+    });
+    const tickets: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const j = await joinLine(app.url, queued, `q-${i}`);
+      assertEquals([j.status, j.body.number], [201, i + 1], JSON.stringify(j.body));
+      tickets.push(j.body.ticket);
+    }
+    const answers = [];
+    for (const [i, ticket] of tickets.entries()) {
+      const t = await waitPast(app.url, queued, ticket);
+      answers.push(
+        t.body.state === "admitted"
+          ? (await buyWith(app.url, queued, `q-${i}`, t.body.admission)).status
+          : t.body.state,
+      );
+    }
+    assertEquals(answers, [
+      201,
+      201,
+      201,
+      "sold_out",
+      "sold_out",
+      "sold_out",
+      "sold_out",
+      "sold_out",
+    ]);
   } finally {
     await app.close();
     await bouncer.stop();
