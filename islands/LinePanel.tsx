@@ -2,7 +2,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { requestJson, type SaleData } from "./parts/api.ts";
 import { useServerNow } from "./parts/clock.ts";
-import { CountdownView } from "./parts/CountdownView.tsx";
 import { formatTime, numberFormat, statusAt } from "./parts/format.ts";
 import { useLiveSale } from "./parts/live.ts";
 import { QuantityField } from "./parts/QuantityField.tsx";
@@ -14,16 +13,15 @@ import {
   rememberUserId,
 } from "./parts/remembered.ts";
 import { orderResult, purchaseResult, type ResultView } from "./parts/result.ts";
+import { PanelTop } from "./parts/PanelTop.tsx";
 import { ResultBox } from "./parts/ResultBox.tsx";
-import { StatusBadge } from "./parts/StatusBadge.tsx";
-import { StockBar } from "./parts/StockBar.tsx";
+import { UserIdField } from "./parts/UserIdField.tsx";
 import { AdmissionTimer } from "./line/AdmissionTimer.tsx";
 import { askChallenge, joinLine, readTicket, type TicketView } from "./line/api.ts";
 import { expiredView, lineRefusal, LOST, OFFLINE, soldOutView } from "./line/messages.ts";
 import { prove } from "./line/prove.ts";
 import { ProofProgress } from "./line/ProofProgress.tsx";
 import type { LineProgress, WaitingRoom } from "../lib/domain/sale.ts";
-import { USER_ID_MAX_LENGTH } from "../lib/domain/user_id.ts";
 
 export interface LinePanelProps {
   sale: SaleData & { waitingRoom: WaitingRoom };
@@ -297,19 +295,7 @@ export default function LinePanel(props: LinePanelProps) {
             : "This sale has a waiting room: join the line, and the Buy button appears here " +
               "when it is your turn. Places go in order of arrival."}
         </p>
-        <div class="field">
-          <label for="user-id">User ID</label>
-          <input
-            id="user-id"
-            name="userId"
-            autocomplete="username"
-            required
-            maxLength={USER_ID_MAX_LENGTH}
-            placeholder="e.g. alice@example.com"
-            value={userId}
-            onInput={(e) => setUserId(e.currentTarget.value)}
-          />
-        </div>
+        <UserIdField value={userId} onInput={setUserId} />
         <button class="btn btn-buy btn-block" type="submit" data-testid="join">
           {again ? "Join again" : "Join the line"}
         </button>
@@ -406,24 +392,7 @@ export default function LinePanel(props: LinePanelProps) {
 
   return (
     <div class="panel">
-      <div class="panel-head">
-        <StatusBadge status={status} />
-        <span class="panel-limit">Limit {sale.perUserLimit} per shopper</span>
-      </div>
-
-      {status === "UPCOMING" && (
-        <CountdownView label="Starts in" targetMs={Date.parse(sale.startTime)} nowMs={now} />
-      )}
-      {status === "ACTIVE" && (
-        <CountdownView label="Ends in" targetMs={Date.parse(sale.endTime)} nowMs={now} />
-      )}
-      {status === "ENDED" && (
-        <p class="panel-note" data-testid="countdown">
-          This sale ended {formatTime(sale.endTime, zone)}.
-        </p>
-      )}
-
-      <StockBar remaining={remaining} total={sale.totalStock} />
+      <PanelTop sale={sale} status={status} nowMs={now} zone={zone} remaining={remaining} />
 
       <section class="line" aria-label="Waiting room" data-testid="line">
         {mounted ? body() : (

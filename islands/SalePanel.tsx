@@ -2,16 +2,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { requestJson, type SaleData } from "./parts/api.ts";
 import { useServerNow } from "./parts/clock.ts";
-import { CountdownView } from "./parts/CountdownView.tsx";
 import { formatTime, statusAt } from "./parts/format.ts";
 import { orderResult, purchaseResult, type ResultView } from "./parts/result.ts";
-import { StatusBadge } from "./parts/StatusBadge.tsx";
-import { StockBar } from "./parts/StockBar.tsx";
 import { useLiveSale } from "./parts/live.ts";
 import { QuantityField } from "./parts/QuantityField.tsx";
+import { PanelTop } from "./parts/PanelTop.tsx";
 import { ResultBox } from "./parts/ResultBox.tsx";
+import { UserIdField } from "./parts/UserIdField.tsx";
 import { lastUserId, rememberUserId } from "./parts/remembered.ts";
-import { USER_ID_MAX_LENGTH } from "../lib/domain/user_id.ts";
 
 export interface SalePanelProps {
   sale: SaleData;
@@ -79,24 +77,7 @@ export default function SalePanel(props: SalePanelProps) {
 
   return (
     <div class="panel">
-      <div class="panel-head">
-        <StatusBadge status={status} />
-        <span class="panel-limit">Limit {limit} per shopper</span>
-      </div>
-
-      {status === "UPCOMING" && (
-        <CountdownView label="Starts in" targetMs={Date.parse(sale.startTime)} nowMs={now} />
-      )}
-      {status === "ACTIVE" && (
-        <CountdownView label="Ends in" targetMs={Date.parse(sale.endTime)} nowMs={now} />
-      )}
-      {status === "ENDED" && (
-        <p class="panel-note" data-testid="countdown">
-          This sale ended {formatTime(sale.endTime, zone)}.
-        </p>
-      )}
-
-      <StockBar remaining={remaining} total={sale.totalStock} />
+      <PanelTop sale={sale} status={status} nowMs={now} zone={zone} remaining={remaining} />
 
       {status === "UPCOMING" && (
         <p class="panel-note">
@@ -107,19 +88,7 @@ export default function SalePanel(props: SalePanelProps) {
       )}
 
       <form class="buy" method="post" action={`/sales/${sale.id}`} onSubmit={submit}>
-        <div class="field">
-          <label for="user-id">User ID</label>
-          <input
-            id="user-id"
-            name="userId"
-            autocomplete="username"
-            required
-            maxLength={USER_ID_MAX_LENGTH}
-            placeholder="e.g. alice@example.com"
-            value={userId}
-            onInput={(e) => setUserId(e.currentTarget.value)}
-          />
-        </div>
+        <UserIdField value={userId} onInput={setUserId} />
         {status === "ACTIVE" && (
           <div class="buy-row">
             <QuantityField

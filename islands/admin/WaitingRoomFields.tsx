@@ -2,6 +2,32 @@
 import { Field } from "./Field.tsx";
 import type { FormErrors, FormValues } from "./form_values.ts";
 
+/** The waiting room's settings, as the form asks for them (ranges: lib/domain/input.ts). */
+const SETTINGS: readonly {
+  name: keyof FormValues;
+  label: string;
+  hint: string;
+  step?: string;
+}[] = [
+  {
+    name: "powBits",
+    label: "Proof of work (bits)",
+    hint: "0 to 24; each bit doubles a joiner's work",
+  },
+  {
+    name: "admissionTtlSeconds",
+    label: "Admission lifetime (s)",
+    hint: "10 to 900 seconds to buy once admitted",
+  },
+  {
+    name: "overbook",
+    label: "Overbook",
+    hint: "1.0 to 3.0 admissions per item left",
+    step: "0.1",
+  },
+  { name: "prequeueMinutes", label: "Pre-queue (min)", hint: "0 to 1440 minutes before the start" },
+];
+
 /** The sale form's waiting room: on or off, and its settings while on (docs/waiting-room.md). */
 export function WaitingRoomFields(props: {
   values: FormValues;
@@ -35,43 +61,16 @@ export function WaitingRoomFields(props: {
         )}
       {on && (
         <div class="room-grid">
-          <Field
-            name="powBits"
-            label="Proof of work (bits)"
-            type="number"
-            values={values}
-            errors={errors}
-            set={set}
-            hint="0 to 24; each bit doubles a joiner's work"
-          />
-          <Field
-            name="admissionTtlSeconds"
-            label="Admission lifetime (s)"
-            type="number"
-            values={values}
-            errors={errors}
-            set={set}
-            hint="10 to 900 seconds to buy once admitted"
-          />
-          <Field
-            name="overbook"
-            label="Overbook"
-            type="number"
-            step="0.1"
-            values={values}
-            errors={errors}
-            set={set}
-            hint="1.0 to 3.0 admissions per item left"
-          />
-          <Field
-            name="prequeueMinutes"
-            label="Pre-queue (min)"
-            type="number"
-            values={values}
-            errors={errors}
-            set={set}
-            hint="0 to 1440 minutes before the start"
-          />
+          {SETTINGS.map((f) => (
+            <Field
+              key={f.name}
+              {...f}
+              type="number"
+              values={values}
+              errors={errors}
+              set={set}
+            />
+          ))}
         </div>
       )}
     </fieldset>

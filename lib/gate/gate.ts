@@ -1,5 +1,5 @@
 import type { RedisClient, Reply, Script } from "../infra/redis/client.ts";
-import { loadScript } from "../infra/redis/client.ts";
+import { arrayReply, loadScripts } from "../infra/redis/client.ts";
 import { lineKeys, rateKeys, saleKeys } from "./keys.ts";
 import type { ReservedOrder } from "../domain/order.ts";
 import { LUA_REPLY } from "../domain/outcome.ts";
@@ -112,11 +112,6 @@ interface Lane {
 /** Buyers per page of a sold-out snapshot: a bounded step, so a big hash never blocks Redis long. */
 const BUYERS_PAGE = 1000;
 
-function reply(value: Reply): Reply[] {
-  if (!Array.isArray(value)) throw new Error(`unexpected script reply ${JSON.stringify(value)}`);
-  return value;
-}
-
 /** One attempt's reply of purchase.lua, typed. */
 function reservation(r: Reply[]): Reservation {
   switch (r[0]) {
@@ -171,17 +166,8 @@ export class Gate {
     prefix: string,
     limits: RateLimits = NO_LIMITS,
   ): Promise<Gate> {
-    const entries = await Promise.all(
-      SCRIPT_FILES.map(async (name) =>
-        [name, await loadScript(new URL(`./${name}.lua`, import.meta.url))] as const
-      ),
-    );
-    return new Gate(
-      redis,
-      prefix,
-      Object.fromEntries(entries) as Record<ScriptName, Script>,
-      limits,
-    );
+    const scripts = await loadScripts(new URL("./", import.meta.url), SCRIPT_FILES);
+    return new Gate(redis, prefix, scripts, limits);
   }
 
   keys(saleId: number) {
@@ -263,14 +249,14 @@ export class Gate {
       this.stats.trimsFolded += trims.ids.length;
       this.batchAttempts.observe(batch.length);
       try {
-        const replies = reply(await this.redis.evalScript(this.scripts.purchase, keys, args));
+        const replies = arrayReply(await this.redis.evalScript(this.scripts.purchase, keys, args));
         if (replies.length !== batch.length) {
           throw new Error(`purchase.lua answered ${replies.length} of ${batch.length} attempts`);
         }
         trims.waiters.forEach((w) => w.resolve());
         batch.forEach((a, i) => {
           try {
-            a.resolve(reservation(reply(replies[i]!)));
+            a.resolve(reservation(arrayReply(replies[i]!)));
           } catch (error) {
             a.reject(error);
           }
@@ -320,7 +306,7 @@ export class Gate {
     outboxId: string | null,
   ): Promise<boolean> {
     const k = this.keys(saleId);
-    const r = reply(
+    const r = arrayReply(
       await this.redis.evalScript(this.scripts.release, [k.stock, k.buyers, k.outbox], [
         userId,
         orderId,
@@ -341,7 +327,7 @@ export class Gate {
     const buyers = new Set<string>();
     let cursor = "0";
     do {
-      const r = reply(
+      const r = arrayReply(
         await this.redis.evalScript(this.scripts.buyers, [k.stock, k.buyers], [
           cursor,
           BUYERS_PAGE,
@@ -360,7 +346,7 @@ export class Gate {
     userId: string,
   ): Promise<{ buyer: BuyerRecord; pending: boolean } | null> {
     const k = this.keys(saleId);
-    const r = reply(
+    const r = arrayReply(
       await this.redis.evalScript(this.scripts.buyer, [k.buyers, k.outbox], [userId]),
     );
     if (r.length === 0) return null;
@@ -369,7 +355,7 @@ export class Gate {
 
   async configure(saleId: number, s: SaleSettings): Promise<ConfigureResult> {
     const k = this.keys(saleId);
-    const r = reply(
+    const r = arrayReply(
       await this.redis.evalScript(this.scripts.configure, [k.meta, k.stock], [
         s.totalStock,
         s.perUserLimit,
@@ -386,7 +372,7 @@ export class Gate {
   /** Stops purchases of a sale for a rebuild; null when another rebuild holds its lease. */
   async hold(saleId: number, leaseMs: number): Promise<HoldSnapshot | null> {
     const k = this.keys(saleId);
-    const r = reply(
+    const r = arrayReply(
       await this.redis.evalScript(
         this.scripts.hold,
         [k.meta, k.stock, k.buyers, k.outbox, k.lock, k.fence],
@@ -487,7 +473,7 @@ export class Gate {
     if (!this.crossSlot) {
       try {
         const keys = saleIds.map((id) => this.keys(id).stock);
-        return reply(await this.redis.evalScript(this.scripts.stocks, keys, []))
+        return arrayReply(await this.redis.evalScript(this.scripts.stocks, keys, []))
           .map((v) => v === null ? null : Number(v));
       } catch (error) {
         if (!(error instanceof Error && error.message.includes("CROSSSLOT"))) throw error;

@@ -1,4 +1,4 @@
-import type { RedisClient, Reply } from "../infra/redis/client.ts";
+import { arrayReply, type RedisClient } from "../infra/redis/client.ts";
 import { saleKeys } from "../gate/keys.ts";
 import type { Sale, WaitingRoom } from "../domain/sale.ts";
 import { drawOrder } from "./draw.ts";
@@ -15,11 +15,6 @@ const ADMIT_PER_STEP = 1000;
 const DRAW_CHUNK = 2000;
 
 type WithRoom = Sale & { waitingRoom: WaitingRoom };
-
-function reply(value: Reply): Reply[] {
-  if (!Array.isArray(value)) throw new Error(`unexpected script reply ${JSON.stringify(value)}`);
-  return value;
-}
 
 /**
  * Moves every open line of the shop: one admitter per sale across all processes, by a lease in
@@ -69,21 +64,19 @@ export class Admitter {
     );
   }
 
-  /** One step of one sale's line; true when this process holds its lease. */
-  async step(sale: WithRoom): Promise<boolean> {
-    const r = await this.admit(sale);
-    if (r === "NOT_DRAWN") {
+  /** One step of one sale's line (nothing unless this process holds its lease). */
+  private async step(sale: WithRoom): Promise<void> {
+    if (await this.admit(sale) === "NOT_DRAWN") {
       await this.draw(sale.id);
-      return (await this.admit(sale)) !== "NOT_HOLDER";
+      await this.admit(sale);
     }
-    return r !== "NOT_HOLDER";
   }
 
   private async admit(sale: WithRoom): Promise<"NOT_HOLDER" | "NOT_DRAWN" | "DONE"> {
     const s = saleKeys(this.prefix, sale.id);
     const q = this.line.keys(sale.id);
     const room = sale.waitingRoom;
-    const r = reply(
+    const r = arrayReply(
       await this.redis.evalScript(
         this.line.scripts.admit,
         [q.lease, s.meta, s.stock, q.meta, q.line, q.admitted, q.states],
@@ -108,7 +101,7 @@ export class Admitter {
     const q = this.line.keys(saleId);
     const keys = [q.lease, saleKeys(this.prefix, saleId).meta, q.meta, q.pre, q.line, q.numbers];
     const run = async (args: (string | number)[]) =>
-      reply(await this.redis.evalScript(this.line.scripts.draw, keys, [this.token, ...args]));
+      arrayReply(await this.redis.evalScript(this.line.scripts.draw, keys, [this.token, ...args]));
     const begun = await run(["begin", newTicket() + newTicket()]);
     if (begun[0] !== 1) return;
     const seed = String(begun[1]);

@@ -1,5 +1,5 @@
-import type { RedisClient, Reply, Script } from "../infra/redis/client.ts";
-import { loadScript } from "../infra/redis/client.ts";
+import type { RedisClient, Script } from "../infra/redis/client.ts";
+import { arrayReply, loadScripts } from "../infra/redis/client.ts";
 import { admissionSecretKey, lineKeys, lineRateKey, saleKeys } from "../gate/keys.ts";
 import { AppError } from "../domain/errors.ts";
 import type { LineProgress, Sale, WaitingRoom } from "../domain/sale.ts";
@@ -48,11 +48,6 @@ const STATE: Record<string, TicketState> = {
 const SCRIPT_FILES = ["join", "ticket", "progress", "count", "secret", "admit", "draw"] as const;
 export type LineScript = typeof SCRIPT_FILES[number];
 
-function reply(value: Reply): Reply[] {
-  if (!Array.isArray(value)) throw new Error(`unexpected script reply ${JSON.stringify(value)}`);
-  return value;
-}
-
 /**
  * A sale's waiting room (DESIGN §8): challenges, joins, tickets and admissions. The line lives in
  * Redis under the sale's hash tag (lib/gate/keys.ts); its order is kept by one admitter at a time
@@ -75,12 +70,7 @@ export class WaitingLine {
     prefix: string,
     options: { secret: string | undefined; joinsPerIp: number },
   ): Promise<WaitingLine> {
-    const entries = await Promise.all(
-      SCRIPT_FILES.map(async (name) =>
-        [name, await loadScript(new URL(`./${name}.lua`, import.meta.url))] as const
-      ),
-    );
-    const scripts = Object.fromEntries(entries) as Record<LineScript, Script>;
+    const scripts = await loadScripts(new URL("./", import.meta.url), SCRIPT_FILES);
     const secret = options.secret ?? String(
       await redis.evalScript(scripts.secret, [admissionSecretKey(prefix)], [
         newTicket() + newTicket(),
@@ -121,7 +111,7 @@ export class WaitingLine {
     }
     const s = saleKeys(this.prefix, sale.id);
     const q = this.keys(sale.id);
-    const r = reply(
+    const r = arrayReply(
       await this.redis.evalScript(
         this.scripts.join,
         [s.meta, q.meta, q.users, q.owners, q.states, q.numbers, q.pre, q.line],
@@ -149,7 +139,7 @@ export class WaitingLine {
   /** A ticket as its shopper sees it; TICKET_NOT_FOUND for one this line does not hold. */
   async ticket(sale: Sale, ticket: string): Promise<TicketView> {
     const q = this.keys(sale.id);
-    const r = reply(
+    const r = arrayReply(
       await this.redis.evalScript(
         this.scripts.ticket,
         [q.meta, q.owners, q.states, q.numbers, q.admitted, saleKeys(this.prefix, sale.id).stock],
@@ -209,7 +199,7 @@ export class WaitingLine {
 
   async stats(saleId: number): Promise<LineStats> {
     const q = this.keys(saleId);
-    const r = reply(
+    const r = arrayReply(
       await this.redis.evalScript(this.scripts.progress, [q.meta, q.pre, q.line, q.admitted], []),
     );
     const n = (i: number) => Number(r[i]);
@@ -244,7 +234,7 @@ export class WaitingLine {
 
   private async limit(saleId: number, what: "challenge" | "join", ip: string): Promise<void> {
     if (this.joinsPerIp === 0) return;
-    const r = reply(
+    const r = arrayReply(
       await this.redis.evalScript(this.scripts.count, [
         lineRateKey(this.prefix, saleId, what, ip),
       ], [JOIN_WINDOW_MS]),

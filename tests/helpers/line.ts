@@ -1,15 +1,8 @@
-import { createHash } from "node:crypto";
-import { leadingZeroBits, proofInput } from "../../lib/domain/proof.ts";
+import { solve } from "../../loadtest/pow.ts";
 import { type Answer, call } from "./client.ts";
 
-/** A nonce that solves a challenge (what the page's worker does, here in the test). */
-export function solve(challenge: string, bits: number): string {
-  for (let i = 0;; i++) {
-    const nonce = i.toString(36);
-    const digest = createHash("sha256").update(proofInput(challenge, nonce)).digest();
-    if (leadingZeroBits(digest) >= bits) return nonce;
-  }
-}
+/** A nonce that solves a challenge: the load runner's solver (what the page's worker does). */
+export { solve };
 
 /** Challenge, proof and join, as a shopper's page does them; the join's answer. */
 export async function joinLine(

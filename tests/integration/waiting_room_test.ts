@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { startBridge } from "../helpers/bridge.ts";
 import { admin, type Attempt, call, countBy, createSale, pool } from "../helpers/client.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
-import { buyWith, joinLine, readTicket, waitPast } from "../helpers/line.ts";
+import { buyWith, joinLine, readTicket, solve, waitPast } from "../helpers/line.ts";
 
 /**
  * The waiting room (DESIGN §8, docs/waiting-room.md) against the real Redis and PostgreSQL: the
@@ -258,11 +258,10 @@ Deno.test("the line's refusals: no waiting room, not open, wrong proofs, skippin
     assertEquals([c.status, c.body.bits], [200, 12]);
     const join = (body: Record<string, unknown>) =>
       call(app.url, "POST", `/api/sales/${saleId}/queue`, body);
-    // A nonce that does not solve it (12 bits: "x" fails with odds 4095 in 4096; checked below).
+    // A nonce that does not solve it (at 12 bits, "x" happens to solve one challenge in 4096).
     const wrong = await join({ userId: "u2", challenge: c.body.challenge, nonce: "x" });
     assertEquals(code(wrong), [400, "PROOF_INVALID"]);
     // The right nonce for another shopper's challenge.
-    const { solve } = await import("../helpers/line.ts");
     const nonce = solve(c.body.challenge, 12);
     assertEquals(
       code(await join({ userId: "u3", challenge: c.body.challenge, nonce })),

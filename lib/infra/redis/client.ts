@@ -64,3 +64,20 @@ export async function loadScript(url: URL): Promise<Script> {
   const name = url.pathname.split("/").pop() ?? url.pathname;
   return { name, source, sha: await sha1Hex(source) };
 }
+
+/** Loads the `.lua` files named `names` from the folder `dir`, by name. */
+export async function loadScripts<N extends string>(
+  dir: URL,
+  names: readonly N[],
+): Promise<Record<N, Script>> {
+  const entries = await Promise.all(
+    names.map(async (name) => [name, await loadScript(new URL(`${name}.lua`, dir))] as const),
+  );
+  return Object.fromEntries(entries) as Record<N, Script>;
+}
+
+/** A script's reply that must be an array, as every script's whole reply here is. */
+export function arrayReply(value: Reply): Reply[] {
+  if (!Array.isArray(value)) throw new Error(`unexpected script reply ${JSON.stringify(value)}`);
+  return value;
+}
