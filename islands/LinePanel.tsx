@@ -12,7 +12,12 @@ import {
   rememberLineTicket,
   rememberUserId,
 } from "./parts/remembered.ts";
-import { orderResult, purchaseResult, type ResultView } from "./parts/result.ts";
+import {
+  orderResult,
+  PURCHASE_UNREACHABLE,
+  purchaseResult,
+  type ResultView,
+} from "./parts/result.ts";
 import { PanelTop } from "./parts/PanelTop.tsx";
 import { ResultBox } from "./parts/ResultBox.tsx";
 import { UserIdField } from "./parts/UserIdField.tsx";
@@ -247,11 +252,7 @@ export default function LinePanel(props: LinePanelProps) {
         setResult(purchaseResult(r.status, r.body));
       }
     } catch {
-      setNotice({
-        tone: "danger",
-        title: "Could not reach the shop",
-        detail: "Check your connection and try again. Buying twice is never possible.",
-      });
+      setNotice(PURCHASE_UNREACHABLE);
     } finally {
       setBuying(false);
     }

@@ -3,7 +3,12 @@ import { useEffect, useState } from "preact/hooks";
 import { requestJson, type SaleData } from "./parts/api.ts";
 import { useServerNow } from "./parts/clock.ts";
 import { formatTime, statusAt } from "./parts/format.ts";
-import { orderResult, purchaseResult, type ResultView } from "./parts/result.ts";
+import {
+  orderResult,
+  PURCHASE_UNREACHABLE,
+  purchaseResult,
+  type ResultView,
+} from "./parts/result.ts";
 import { useLiveSale } from "./parts/live.ts";
 import { QuantityField } from "./parts/QuantityField.tsx";
 import { PanelTop } from "./parts/PanelTop.tsx";
@@ -62,11 +67,7 @@ export default function SalePanel(props: SalePanelProps) {
         setResult(purchaseResult(r.status, r.body));
       }
     } catch {
-      setResult({
-        tone: "danger",
-        title: "Could not reach the shop",
-        detail: "Check your connection and try again. Buying twice is never possible.",
-      });
+      setResult(PURCHASE_UNREACHABLE);
     } finally {
       setBusy(false);
     }

@@ -121,3 +121,10 @@ export function orderResult(status: number, userId: string, body: AnswerBody): R
   }
   return purchaseResult(status, body);
 }
+
+/** A purchase that got no answer: trying again is safe, a retry never buys twice. */
+export const PURCHASE_UNREACHABLE: ResultView = {
+  tone: "danger",
+  title: "Could not reach the shop",
+  detail: "Check your connection and try again. Buying twice is never possible.",
+};

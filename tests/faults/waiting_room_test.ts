@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { lineKeys } from "../../lib/gate/keys.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
-import { type Answer, type Attempt, createSale } from "../helpers/client.ts";
+import { type Answer, type Attempt, attemptOf, createSale } from "../helpers/client.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { buyWith, joinLine, readTicket } from "../helpers/line.ts";
 import { RedisServer, serverFixture, ServerProcess } from "../helpers/processes.ts";
@@ -25,14 +25,7 @@ async function buy(
   userId: string,
   admission: string,
 ): Promise<Attempt> {
-  const res = await buyWith(base, saleId, userId, admission);
-  return {
-    userId,
-    status: res.status,
-    result: res.body?.result ?? res.body?.error?.code ?? null,
-    orderId: res.body?.order?.id ?? null,
-    pending: res.body?.order?.status === "pending",
-  };
+  return attemptOf(userId, await buyWith(base, saleId, userId, admission));
 }
 
 /**

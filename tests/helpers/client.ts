@@ -68,6 +68,17 @@ export async function createSale(base: string, input: SaleInput): Promise<number
   return res.body.id;
 }
 
+/** A purchase's answer as an attempt for the invariant checks. */
+export function attemptOf(userId: string, res: Answer): Attempt {
+  return {
+    userId,
+    status: res.status,
+    result: res.body?.result ?? res.body?.error?.code ?? null,
+    orderId: res.body?.order?.id ?? null,
+    pending: res.body?.order?.status === "pending",
+  };
+}
+
 export async function purchase(
   base: string,
   saleId: number,
@@ -75,14 +86,10 @@ export async function purchase(
   quantity = 1,
 ): Promise<Attempt> {
   try {
-    const res = await call(base, "POST", `/api/sales/${saleId}/purchase`, { userId, quantity });
-    return {
+    return attemptOf(
       userId,
-      status: res.status,
-      result: res.body?.result ?? res.body?.error?.code ?? null,
-      orderId: res.body?.order?.id ?? null,
-      pending: res.body?.order?.status === "pending",
-    };
+      await call(base, "POST", `/api/sales/${saleId}/purchase`, { userId, quantity }),
+    );
   } catch {
     return { userId, status: 0, result: null, orderId: null };
   }

@@ -2,7 +2,16 @@ import { drawOrder } from "../../lib/line/draw.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { startBridge } from "../helpers/bridge.ts";
-import { admin, type Attempt, call, countBy, createSale, pool } from "../helpers/client.ts";
+import {
+  admin,
+  type Answer,
+  type Attempt,
+  attemptOf,
+  call,
+  countBy,
+  createSale,
+  pool,
+} from "../helpers/client.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { buyWith, joinLine, readTicket, solve, waitPast } from "../helpers/line.ts";
 
@@ -71,6 +80,9 @@ Deno.test("FIFO after the start: 100 join one after another for 20 items, the fi
     // Sold out says how many were ahead in the line.
     const last = await readTicket(app.url, saleId, joined[99]!.ticket);
     assertEquals([last.body.state, last.body.ahead], ["sold_out", 99]);
+    // Each purchase used up its admission: none is left outstanding.
+    const q = (await stats(app, saleId)).queue;
+    assertEquals([q.served, q.used, q.admitted], [20, 20, 0]);
   } finally {
     await app.close();
   }
@@ -318,15 +330,7 @@ Deno.test("I1-I5 under a rush through the line: 300 shoppers and 20 line-skippin
       waitingRoom: { powBits: 4, overbook: 1.5, admissionTtlSeconds: 10 },
     });
     const attempts: Attempt[] = [];
-    // deno-lint-ignore no-explicit-any
-    const record = (userId: string, r: { status: number; body: any }) =>
-      attempts.push({
-        userId,
-        status: r.status,
-        result: r.body?.result ?? r.body?.error?.code ?? null,
-        orderId: r.body?.order?.id ?? null,
-        pending: r.body?.order?.status === "pending",
-      });
+    const record = (userId: string, r: Answer) => attempts.push(attemptOf(userId, r));
     let stop = false;
     const bots = Promise.all(Array.from({ length: 20 }, async (_, i) => {
       while (!stop) record(`bot-${i}`, await buyWith(app.url, saleId, `bot-${i}`, undefined));
