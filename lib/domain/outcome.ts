@@ -201,6 +201,6 @@ const SOLD_OUT_BODY = JSON.stringify(
 export function soldOutResponse(): Response {
   return new Response(SOLD_OUT_BODY, {
     status: OUTCOMES.SOLD_OUT.api,
-    headers: { "content-type": "application/json; charset=utf-8" },
+    headers: { "content-type": "application/json" },
   });
 }

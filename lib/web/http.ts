@@ -36,10 +36,11 @@ export interface RouteEntry {
   middlewares: MiddlewareModule[];
 }
 
+/** A JSON answer. JSON is UTF-8 and its media type has no charset parameter (RFC 8259 §11). */
 export function json(data: unknown, status = 200, headers: HeadersInit = {}): Response {
   return new Response(JSON.stringify(data), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    headers: { "content-type": "application/json", ...headers },
   });
 }
 
