@@ -135,6 +135,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
   }
   const sql = connectDb(config.DATABASE_URL, {
     max: config.DB_POOL_SIZE,
+    prepare: config.DB_PREPARED_STATEMENTS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
   });

@@ -69,6 +69,14 @@ const schema = z.object({
     "PostgreSQL connections per process (1..100). The writer runs up to half of them (at least " +
       "1) as concurrent batches.",
   ),
+  DB_PREPARED_STATEMENTS: z.enum(["true", "false"]).default("true").transform((v) => v === "true")
+    .describe(
+      "Named prepared statements: each statement is parsed once per connection, and a statement " +
+        "with parameters (the group commit's batch) is one round trip instead of two (unnamed, " +
+        "postgres.js first asks for the parameters' types). `false` behind PgBouncer in " +
+        "transaction pooling before 1.21, which cannot keep them (see " +
+        "[PgBouncer](operations.md#pgbouncer)).",
+    ),
   DB_STATEMENT_TIMEOUT_MS: ms(10_000).describe(
     "PostgreSQL's `statement_timeout` for the app's sessions: a statement running longer is " +
       "cancelled (the request answers 503, a rebuild step gives up), so a hung step cannot keep " +

@@ -4,6 +4,8 @@ export type { Sql };
 
 export interface DbOptions {
   max: number;
+  /** Named prepared statements (default on; off behind PgBouncer before 1.21 in transaction pooling). */
+  prepare?: boolean;
   /** Session limits in ms (0 or absent: PostgreSQL's own setting, no limit by default). */
   statementTimeoutMs?: number;
   lockTimeoutMs?: number;
@@ -17,8 +19,7 @@ export function connectDb(url: string, options: DbOptions): Sql {
   if (options.lockTimeoutMs) connection.lock_timeout = options.lockTimeoutMs;
   return postgres(url, {
     max: options.max,
-    // Unnamed statements keep the app correct behind PgBouncer in transaction pooling mode.
-    prepare: false,
+    prepare: options.prepare ?? true,
     onnotice: () => {},
     connect_timeout: 5,
     idle_timeout: 60,

@@ -53,7 +53,11 @@ export class OrderRepository {
       batch.map((p) => p.userId),
       batch.map((p) => p.quantity),
       batch.map((p) => new Date(p.createdAtMs).toISOString()),
-    ] as never);
+    ] as never, {
+      // Named (unless DB_PREPARED_STATEMENTS is off): Bind and Execute in one round trip. Unnamed,
+      // postgres.js first asks for the parameters' types, a second round trip per batch.
+      prepare: true,
+    });
     const byId = new Map(rows.map((r) => [r.requested_id, r]));
     // What PostgreSQL holds for the shoppers whose row did not go in, read after the insert
     // committed, so a conflicting order committed meanwhile by another writer is seen too.

@@ -19,6 +19,8 @@ Deno.test("loadConfig: the documented defaults from an empty environment", () =>
   assertEquals(c.ADMIN_TOKEN, undefined);
   assertEquals(c.MAX_BODY_BYTES, 4096);
   assertEquals(c.DB_POOL_SIZE, 10);
+  assertEquals(c.DB_PREPARED_STATEMENTS, true);
+  assertEquals(loadConfig({ DB_PREPARED_STATEMENTS: "false" }).DB_PREPARED_STATEMENTS, false);
   assertEquals(c.COMMIT_TIMEOUT_MS, 3000);
   assertEquals(c.OUTBOX_MIN_AGE_MS, 5000);
 });
@@ -60,6 +62,7 @@ Deno.test("loadConfig: other invalid values are refused, naming the variable", (
     [{ DATABASE_URL: "not a url" }, "DATABASE_URL"],
     [{ MAX_BODY_BYTES: "10" }, "MAX_BODY_BYTES"],
     [{ DB_POOL_SIZE: "0" }, "DB_POOL_SIZE"],
+    [{ DB_PREPARED_STATEMENTS: "no" }, "DB_PREPARED_STATEMENTS"],
     [{ COMMIT_TIMEOUT_MS: "-5" }, "COMMIT_TIMEOUT_MS"],
   ];
   for (const [env, name] of cases) {
