@@ -71,11 +71,10 @@ const schema = z.object({
   ),
   DB_PREPARED_STATEMENTS: z.enum(["true", "false"]).default("true").transform((v) => v === "true")
     .describe(
-      "Named prepared statements: each statement is parsed once per connection, and a statement " +
-        "with parameters (the group commit's batch) is one round trip instead of two (unnamed, " +
-        "postgres.js first asks for the parameters' types). `false` behind PgBouncer in " +
-        "transaction pooling before 1.21, which cannot keep them (see " +
-        "[PgBouncer](operations.md#pgbouncer)).",
+      "The group commit's insert as a named prepared statement: parsed once per connection, and " +
+        "a batch is one round trip instead of two (unnamed, postgres.js first asks for the " +
+        "parameters' types). `false` behind PgBouncer in transaction pooling before 1.21, which " +
+        "cannot keep named statements (see [PgBouncer](operations.md#pgbouncer)).",
     ),
   DB_STATEMENT_TIMEOUT_MS: ms(10_000).describe(
     "PostgreSQL's `statement_timeout` for the app's sessions: a statement running longer is " +

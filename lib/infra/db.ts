@@ -4,7 +4,10 @@ export type { Sql };
 
 export interface DbOptions {
   max: number;
-  /** Named prepared statements (default on; off behind PgBouncer before 1.21 in transaction pooling). */
+  /**
+   * Whether a query that asks for it may be a named prepared statement (default yes; no behind
+   * PgBouncer before 1.21 in transaction pooling). `sql.unsafe` queries are unnamed unless asked.
+   */
   prepare?: boolean;
   /** Session limits in ms (0 or absent: PostgreSQL's own setting, no limit by default). */
   statementTimeoutMs?: number;
