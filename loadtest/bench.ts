@@ -22,7 +22,8 @@
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import postgres from "postgres";
-import { childCpuOf, type Group, named, readCpu, tree } from "./cpu.ts";
+import { type Group, named, readCpu, tree } from "./cpu.ts";
+import { freePort, wrkWithCpu } from "./harness.ts";
 
 const { values } = parseArgs({
   options: {
@@ -51,13 +52,6 @@ interface Result {
 
 /** The process groups whose CPU a run reads: set before each run. */
 let groups: Record<string, Group> = {};
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 async function waitFor(url: string, tries = 300): Promise<void> {
   for (let i = 0; i < tries; i++) {
@@ -105,18 +99,10 @@ async function runWrk(
     url,
     ...(args.length ? ["--", ...args] : []),
   ];
-  // wrk runs under a shell that prints its own /proc stat once wrk has exited: the shell's
-  // children time is wrk's CPU.
   const before = readCpu(groups);
-  const done = await new Deno.Command("sh", {
-    args: ["-c", 'wrk "$@"; cat /proc/$$/stat >&2', "sh", ...cmd],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const { out, cpu: loadCpu } = await wrkWithCpu(cmd);
   const after = readCpu(groups);
-  const out = new TextDecoder().decode(done.stdout);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-  const loadCpu = childCpuOf(new TextDecoder().decode(done.stderr).trim().split("\n").at(-1) ?? "");
   const pct = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(out)?.[1] ?? "");
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {

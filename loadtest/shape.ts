@@ -11,7 +11,8 @@
  * per request of the server and of wrk (from /proc).
  */
 import { parseArgs } from "node:util";
-import { childCpuOf, readCpu, tree } from "./cpu.ts";
+import { readCpu, tree } from "./cpu.ts";
+import { freePort, wrkWithCpu } from "./harness.ts";
 
 const { values } = parseArgs({
   options: {
@@ -22,13 +23,6 @@ const { values } = parseArgs({
 });
 const SHAPES = ["hello", "read-body", "refusal", "sold-out"];
 const ROOT = new URL("../", import.meta.url).pathname;
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 async function wrk(url: string, seconds: number): Promise<{ requests: number; cpu: number }> {
   const args = [
@@ -42,17 +36,10 @@ async function wrk(url: string, seconds: number): Promise<{ requests: number; cp
     "/",
     `shape${Date.now().toString(36)}`,
   ];
-  // As in bench.ts: the shell prints its own /proc stat after wrk exits, its children time is wrk's.
-  const out = await new Deno.Command("sh", {
-    args: ["-c", 'wrk "$@"; cat /proc/$$/stat >&2', "sh", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const requests = Number(/(\d+) requests in/.exec(text)?.[1]);
-  if (!requests) throw new Error(`wrk failed: ${text}${new TextDecoder().decode(out.stderr)}`);
-  const stat = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "";
-  return { requests, cpu: childCpuOf(stat) };
+  const { out, cpu } = await wrkWithCpu(args);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  if (!requests) throw new Error(`wrk failed: ${out}`);
+  return { requests, cpu };
 }
 
 async function measure(shape: string, seconds: number) {
