@@ -22,7 +22,7 @@
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import postgres from "postgres";
-import { type Group, named, readCpu, tree } from "./cpu.ts";
+import { type Group, machineCpu, named, readCpu, tree } from "./cpu.ts";
 import { freePort, wrkWithCpu } from "./harness.ts";
 
 const { values } = parseArgs({
@@ -46,12 +46,29 @@ interface Result {
   p99: number;
   non2xx: number;
   errors: number;
-  /** CPU microseconds per request by process group; the load generator's only with wrk. */
+  /**
+   * CPU microseconds per request by process group (the load generator's only with wrk), and the
+   * whole machine's ("machine").
+   */
   cpu: Record<string, number>;
+  /** Cores the whole machine kept busy during the run, of navigator.hardwareConcurrency. */
+  busy: number;
 }
 
 /** The process groups whose CPU a run reads: set before each run. */
 let groups: Record<string, Group> = {};
+
+/** CPU seconds of each group and of the whole machine, and the machine's elapsed CPU seconds. */
+function reading(): { spent: Record<string, number>; all: number } {
+  const machine = machineCpu();
+  return { spent: { ...readCpu(groups), machine: machine.busy }, all: machine.all };
+}
+
+/** Cores busy between two readings. */
+function busyCores(before: ReturnType<typeof reading>, after: ReturnType<typeof reading>): number {
+  const elapsed = (after.all - before.all) / navigator.hardwareConcurrency;
+  return elapsed > 0 ? (after.spent.machine! - before.spent.machine!) / elapsed : NaN;
+}
 
 async function waitFor(url: string, tries = 300): Promise<void> {
   for (let i = 0; i < tries; i++) {
@@ -99,9 +116,9 @@ async function runWrk(
     url,
     ...(args.length ? ["--", ...args] : []),
   ];
-  const before = readCpu(groups);
+  const before = reading();
   const { out, cpu: loadCpu } = await wrkWithCpu(cmd);
-  const after = readCpu(groups);
+  const after = reading();
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const pct = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(out)?.[1] ?? "");
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
@@ -112,7 +129,8 @@ async function runWrk(
     p99: pct("99"),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     errors: errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
-    cpu: perRequest(before, after, requests, { "load generator": loadCpu }),
+    cpu: perRequest(before.spent, after.spent, requests, { "load generator": loadCpu }),
+    busy: busyCores(before, after),
   };
 }
 
@@ -144,7 +162,7 @@ async function runFetch(
   let non2xx = 0;
   let errors = 0;
   let n = 0;
-  const before = readCpu(groups);
+  const before = reading();
   const until = performance.now() + seconds * 1000;
   await Promise.all(Array.from({ length: open }, async () => {
     while (performance.now() < until) {
@@ -159,7 +177,8 @@ async function runFetch(
       }
     }
   }));
-  const cpu = perRequest(before, readCpu(groups), latencies.length);
+  const after = reading();
+  const cpu = perRequest(before.spent, after.spent, latencies.length);
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.floor(p * (latencies.length - 1))] ?? 0;
   return {
@@ -170,6 +189,7 @@ async function runFetch(
     non2xx,
     errors,
     cpu,
+    busy: busyCores(before, after),
   };
 }
 
@@ -189,6 +209,33 @@ function start(args: string[], env: Record<string, string> = {}): Deno.ChildProc
     stderr: "inherit",
   }).spawn();
   children.push(child);
+  return child;
+}
+
+/**
+ * Starts the platform and resolves once every worker listens: the supervisor prints its start
+ * line only then, while /health answers as soon as the first one does. wrk opens its connections
+ * once, at its start: opened before the other workers listen, they would all stay on the first.
+ */
+async function startPlatform(env: Record<string, string>): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--unstable-net", "-A", "main.ts"],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  children.push(child);
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  for (let seen = ""; !seen.includes("flash sale listening on");) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error("the platform exited before it listened");
+    seen += value;
+  }
+  // The rest of its output is read and dropped, so a full pipe never blocks it.
+  void (async () => {
+    while (!(await lines.read()).done) { /* dropped */ }
+  })();
   return child;
 }
 
@@ -249,14 +296,13 @@ try {
   // 2–4. The platform.
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
-  const app = start(["run", "--unstable-net", "-A", "main.ts"], {
+  const app = await startPlatform({
     PORT: String(port),
     DATABASE_URL: `${PG}/${dbName}`,
     REDIS_KEY_PREFIX: runId,
     ADMIN_TOKEN: token,
     ...(values.workers ? { WORKERS: values.workers } : {}),
   });
-  await waitFor(`${base}/health`);
   groups = { server: tree(app.pid), ...servicesGroups };
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const createSale = async (totalStock: number) => {
@@ -326,14 +372,13 @@ try {
            coalesce(sum(quantity), 0)::int AS sold
     FROM orders WHERE sale_id = ${rushSale}`;
   await sql.end();
-  const again = start(["run", "--unstable-net", "-A", "main.ts"], {
+  const again = await startPlatform({
     PORT: String(port),
     DATABASE_URL: `${PG}/${dbName}`,
     REDIS_KEY_PREFIX: runId,
     ADMIN_TOKEN: token,
     WORKERS: "1",
   });
-  await waitFor(`${base}/health`);
   const sale = await (await fetch(`${base}/api/sales/${rushSale}`)).json();
   await stop(again);
 
@@ -345,11 +390,15 @@ try {
     Result,
   ];
   const ceiling = new Map([[rush, helloPost], [soldOutRun, helloPost], [status, helloGet]]);
-  const groupNames = ["server", "redis", "postgres", "load generator"];
+  // "machine": all the CPU the machine spent per request, the groups' and what no process is
+  // charged with (softirq); "cores busy": how near the run came to using every core.
+  const groupNames = ["server", "redis", "postgres", "load generator", "machine"];
   console.log(
     `\n| run | requests/s | p50 ms | p99 ms | × hello-world | p99/p50 | errors | ${
       groupNames.map((g) => `${g} µs/req`).join(" | ")
-    } |\n|---|---:|---:|---:|---:|---:|---:|${groupNames.map(() => "---:|").join("")}`,
+    } | cores busy |\n|---|---:|---:|---:|---:|---:|---:|${
+      groupNames.map(() => "---:|").join("")
+    }---:|`,
   );
   for (const r of results) {
     const base = ceiling.get(r);
@@ -358,7 +407,7 @@ try {
         base ? (r.rps / base.rps).toFixed(3) : "—"
       } | ${(r.p99 / r.p50).toFixed(1)} | ${r.non2xx + r.errors} | ${
         groupNames.map((g) => r.cpu[g] === undefined ? "n/a" : r.cpu[g]!.toFixed(1)).join(" | ")
-      } |`,
+      } | ${r.busy.toFixed(2)} of ${navigator.hardwareConcurrency} |`,
     );
   }
   const checks: [string, boolean][] = [
@@ -397,15 +446,14 @@ try {
     FROM generate_series(1, 10000) AS n`;
   const [counted] = await historySql<{ count: number }[]>`SELECT count(*)::int FROM sales`;
   await historySql.end();
-  const history = start(["run", "--unstable-net", "-A", "main.ts"], {
+  const started = performance.now();
+  const history = await startPlatform({
     PORT: String(port),
     DATABASE_URL: `${PG}/${dbName}`,
     REDIS_KEY_PREFIX: runId,
     ADMIN_TOKEN: token,
     ...(values.workers ? { WORKERS: values.workers } : {}),
   });
-  const started = performance.now();
-  await waitFor(`${base}/health`, 1800);
   const startMs = performance.now() - started;
   groups = { server: tree(history.pid), ...servicesGroups };
   const pageConnections = Math.min(connections, 10);

@@ -82,3 +82,17 @@ export function childCpuOf(statLine: string): number {
   const f = statLine.slice(statLine.lastIndexOf(")") + 2).split(" ");
   return (Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND;
 }
+
+/**
+ * The whole machine's CPU seconds so far, busy (user, system, interrupts, steal) and in all, from
+ * /proc/stat. Busy time includes what no process is charged with: the kernel's softirq work, where
+ * loopback TCP delivers most packets, and every other process on the machine.
+ */
+export function machineCpu(): { busy: number; all: number } {
+  const fields = Deno.readTextFileSync("/proc/stat").split("\n")[0]!.trim().split(/\s+/).slice(1)
+    .map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy: busy / TICKS_PER_SECOND, all: (busy + idle! + iowait!) / TICKS_PER_SECOND };
+}
