@@ -86,8 +86,11 @@ const schema = z.object({
     "PostgreSQL's `lock_timeout` for the app's sessions: a statement waiting longer for a lock " +
       "is cancelled. 0: not sent.",
   ),
-  COMMIT_WINDOW_MS: ms(2)
-    .describe("How long the group-commit writer gathers rows before it writes a batch."),
+  COMMIT_WINDOW_MS: ms(0).describe(
+    "How long the group-commit writer gathers rows before it writes a batch. 0: it does not " +
+      "wait; a batch is what arrived together (one gate call's reservations) and what queued " +
+      "while earlier batches were being written.",
+  ),
   COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500)
     .describe("Rows per batch at most (1..5000); a full batch is written at once."),
   COMMIT_TIMEOUT_MS: ms(3000).describe(

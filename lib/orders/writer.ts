@@ -3,7 +3,11 @@ import type { ReservedOrder, Settled } from "../domain/order.ts";
 import type { Settle } from "./settle.ts";
 
 export interface WriterOptions {
-  /** How long the first row of a batch waits for company. */
+  /**
+   * How long the first row of a batch waits for company. 0: not at all, no timer; a batch is then
+   * the rows handed in together (one gate call's reservations resolve in one go) and those that
+   * queued while `maxInFlight` batches were being written: natural batching.
+   */
   windowMs: number;
   maxBatch: number;
   /** Batches written at once; more rows gather while these are in flight. */
@@ -23,6 +27,7 @@ interface Waiting {
 export class OrderWriter {
   private queue: Waiting[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private kickQueued = false;
   private inFlight = 0;
   private idle: (() => void)[] = [];
   /** Redis follow-ups of written batches (outbox trims, releases): answers do not wait for them. */
@@ -37,7 +42,16 @@ export class OrderWriter {
     return new Promise((resolve, reject) => {
       this.queue.push({ order, resolve, reject });
       if (this.queue.length >= this.options.maxBatch) this.kick();
-      else this.timer ??= setTimeout(() => this.kick(), this.options.windowMs);
+      else if (this.options.windowMs > 0) {
+        this.timer ??= setTimeout(() => this.kick(), this.options.windowMs);
+      } else if (!this.kickQueued) {
+        // After the callers already due in this turn (the rest of a gate call's batch) wrote.
+        this.kickQueued = true;
+        queueMicrotask(() => {
+          this.kickQueued = false;
+          this.kick();
+        });
+      }
     });
   }
 
