@@ -1,0 +1,76 @@
+import { OrderWriter } from "../../lib/orders/writer.ts";
+import { confirmedOrder, type ReservedOrder, type Settled } from "../../lib/domain/order.ts";
+import type { Settle } from "../../lib/orders/settle.ts";
+import { assertEquals } from "../helpers/assert.ts";
+
+function reserved(n: number): ReservedOrder {
+  return {
+    id: `order-${n}`,
+    saleId: 1,
+    userId: `shopper-${n}`,
+    quantity: 1,
+    createdAtMs: 0,
+    outboxId: `0-${n}`,
+  };
+}
+
+/** The batches the writer handed over, each settled when the test says so. */
+function recording() {
+  const batches: ReservedOrder[][] = [];
+  const release: (() => void)[] = [];
+  const settle: Settle = (batch) => {
+    batches.push(batch);
+    return new Promise((resolve) => {
+      release.push(() =>
+        resolve({
+          settled: batch.map((o): Settled => ({ kind: "COMMITTED", order: confirmedOrder(o) })),
+          redis: Promise.resolve(),
+        })
+      );
+    });
+  };
+  return { batches, release, settle };
+}
+
+/** Lets every pending microtask run, and no timer. */
+async function microtasks(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+Deno.test("writer without a window: rows handed in together are one batch, written before any timer", async () => {
+  const { batches, release, settle } = recording();
+  const writer = new OrderWriter(settle, { windowMs: 0, maxBatch: 500, maxInFlight: 1 });
+  const first = [1, 2, 3].map((n) => writer.write(reserved(n)));
+  await microtasks();
+  assertEquals(batches.map((b) => b.map((o) => o.id)), [["order-1", "order-2", "order-3"]]);
+
+  // While that batch is being written, what arrives waits and goes next, together.
+  const second = [4, 5].map((n) => writer.write(reserved(n)));
+  await microtasks();
+  assertEquals(batches.length, 1);
+  release.shift()!();
+  assertEquals((await Promise.all(first)).map((s) => s.kind), [
+    "COMMITTED",
+    "COMMITTED",
+    "COMMITTED",
+  ]);
+  await microtasks();
+  assertEquals(batches.map((b) => b.length), [3, 2]);
+  release.shift()!();
+  assertEquals((await Promise.all(second)).length, 2);
+  await writer.drain();
+});
+
+Deno.test("writer with a window: the first row waits for company until the window ends", async () => {
+  const { batches, release, settle } = recording();
+  const writer = new OrderWriter(settle, { windowMs: 20, maxBatch: 500, maxInFlight: 1 });
+  const first = writer.write(reserved(1));
+  await microtasks();
+  assertEquals(batches.length, 0);
+  const second = writer.write(reserved(2));
+  await new Promise((r) => setTimeout(r, 40));
+  assertEquals(batches.map((b) => b.length), [2]);
+  release.shift()!();
+  await Promise.all([first, second]);
+  await writer.drain();
+});
