@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import postgres from "postgres";
 import { type Group, machineCpu, named, readCpu, tree } from "./cpu.ts";
-import { freePort, wrkWithCpu } from "./harness.ts";
+import { freePort, waitForLine, wrkWithCpu } from "./harness.ts";
 
 const { values } = parseArgs({
   options: {
@@ -70,8 +70,8 @@ function busyCores(before: ReturnType<typeof reading>, after: ReturnType<typeof 
   return elapsed > 0 ? (after.spent.machine! - before.spent.machine!) / elapsed : NaN;
 }
 
-async function waitFor(url: string, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
     try {
       const res = await fetch(url);
       await res.body?.cancel();
@@ -200,12 +200,16 @@ const dbName = `fs_bench_${runId}`;
 const results: Result[] = [];
 const children: Deno.ChildProcess[] = [];
 
-function start(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+  stdout: "null" | "piped" = "null",
+): Deno.ChildProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args,
     cwd: ROOT,
     env,
-    stdout: "null",
+    stdout,
     stderr: "inherit",
   }).spawn();
   children.push(child);
@@ -216,26 +220,11 @@ function start(args: string[], env: Record<string, string> = {}): Deno.ChildProc
  * Starts the platform and resolves once every worker listens: the supervisor prints its start
  * line only then, while /health answers as soon as the first one does. wrk opens its connections
  * once, at its start: opened before the other workers listen, they would all stay on the first.
+ * Three minutes: over 10,000 sales a start takes longer.
  */
 async function startPlatform(env: Record<string, string>): Promise<Deno.ChildProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--unstable-net", "-A", "main.ts"],
-    cwd: ROOT,
-    env,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  children.push(child);
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  for (let seen = ""; !seen.includes("flash sale listening on");) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error("the platform exited before it listened");
-    seen += value;
-  }
-  // The rest of its output is read and dropped, so a full pipe never blocks it.
-  void (async () => {
-    while (!(await lines.read()).done) { /* dropped */ }
-  })();
+  const child = start(["run", "--unstable-net", "-A", "main.ts"], env, "piped");
+  await waitForLine(child.stdout, /flash sale listening on/, 180_000);
   return child;
 }
 

@@ -8,44 +8,10 @@ import {
   type TestDatabase,
   testPrefix,
 } from "./env.ts";
+import { waitForLine } from "../../loadtest/harness.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-async function waitForLine(
-  stream: ReadableStream<Uint8Array>,
-  pattern: RegExp,
-  timeoutMs: number,
-  /** Gets everything the process prints, up to the pattern and after. */
-  sink: (text: string) => void = () => {},
-): Promise<void> {
-  // A TextDecoder, not a TextDecoderStream: the latter's types clash once the islands' DOM lib is
-  // in the same type-check.
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let seen = "";
-  const timer = setTimeout(() => reader.cancel(), timeoutMs);
-  try {
-    while (!pattern.test(seen)) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`process ended before printing ${pattern}: ${seen}`);
-      const text = decoder.decode(value, { stream: true });
-      sink(text);
-      seen += text;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  // Keep draining so the child never blocks on a full pipe.
-  (async () => {
-    try {
-      for (let r = await reader.read(); !r.done; r = await reader.read()) {
-        sink(decoder.decode(r.value, { stream: true }));
-      }
-    } catch { /* the process was killed */ }
-  })();
-}
-
-/** A redis-server of the test's own on a free port: the one a fault test may kill or flush. */
 /** Whether a process is running (a zombie, dead but not yet reaped, is not). */
 export function alive(pid: number): boolean {
   try {
@@ -57,6 +23,7 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** A redis-server of the test's own on a free port: the one a fault test may kill or flush. */
 export class RedisServer {
   private constructor(
     readonly port: number,
