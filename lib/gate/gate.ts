@@ -175,9 +175,10 @@ export class Gate {
   }
 
   /**
-   * Decides one attempt. Attempts on a sale that arrive while a call for it is in flight wait and
-   * go together in the next one (purchase.lua decides each in order, as if alone): a quiet sale's
-   * attempt goes at once, alone, and a busy sale pays one round trip and one script run per batch.
+   * Decides one attempt. Attempts on a sale that arrive in the same turn of the event loop, or
+   * while a call for it is in flight, go together in one call (purchase.lua decides each in order,
+   * as if alone): a quiet sale's attempt goes alone at the end of its turn, with no timer, and a
+   * busy sale pays one round trip and one script run per batch.
    * A Redis fault fails every attempt of its batch: an unknown outcome, as the script may have run.
    */
   reserve(
@@ -199,7 +200,11 @@ export class Gate {
     const lane = this.lane(saleId);
     return new Promise((resolve, reject) => {
       lane.attempts.push({ userId, orderId, quantity, clientIp, ticket, resolve, reject });
-      if (!lane.busy) this.send(saleId, lane);
+      if (!lane.busy) {
+        // After the rest of this turn's I/O: requests read together from the sockets go together.
+        lane.busy = true;
+        setImmediate(() => this.send(saleId, lane));
+      }
     });
   }
 
@@ -227,9 +232,11 @@ export class Gate {
     return lane;
   }
 
-  /** Sends what the lane has queued, then whatever queued meanwhile, one call at a time. */
+  /**
+   * Sends what the lane has queued, then whatever queued meanwhile, one call at a time; the lane is
+   * busy from the first attempt's turn until this returns.
+   */
   private async send(saleId: number, lane: Lane): Promise<void> {
-    lane.busy = true;
     while (lane.attempts.length > 0) {
       const batch = lane.attempts.splice(0, MAX_BATCH);
       const trims = this.takeTrims(lane);
