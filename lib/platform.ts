@@ -169,6 +169,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     windowMs: config.COMMIT_WINDOW_MS,
     maxBatch: config.COMMIT_MAX_BATCH,
     maxInFlight: Math.max(1, Math.floor(config.DB_POOL_SIZE / 2)),
+    timeoutMs: config.COMMIT_TIMEOUT_MS,
   });
   const sweeper = new OutboxSweeper(gate, settle, () => cache.ids(), {
     minAgeMs: config.OUTBOX_MIN_AGE_MS,
@@ -189,7 +190,6 @@ export async function openPlatform(config: Config): Promise<Platform> {
     gate,
     writer,
     reconciler,
-    config.COMMIT_TIMEOUT_MS,
     metrics,
     stock,
     line,

@@ -12,21 +12,37 @@ export interface WriterOptions {
   maxBatch: number;
   /** Batches written at once; more rows gather while these are in flight. */
   maxInFlight: number;
+  /**
+   * How long a caller waits for its row's fate; past it, `write` resolves "TIMEOUT" while the row
+   * is still written (or left in the outbox for the sweeper).
+   */
+  timeoutMs: number;
 }
 
 interface Waiting {
   order: ReservedOrder;
-  resolve: (s: Settled) => void;
+  /** When it was handed in (performance.now()). */
+  since: number;
+  answered: boolean;
+  resolve: (s: Settled | "TIMEOUT") => void;
   reject: (e: unknown) => void;
 }
 
 /**
  * Group commit: the purchases of the last few milliseconds share one multi-row INSERT, and each
- * caller learns its own row's fate only after that statement committed.
+ * caller learns its own row's fate only after that statement committed, or "TIMEOUT" first.
  */
 export class OrderWriter {
   private queue: Waiting[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Callers not yet answered, oldest first (and some answered ones, dropped at the next expiry
+   * check): one timer for all of their deadlines, not one per purchase (a timer per purchase cost
+   * the rush 5-11 % of its throughput, docs/load-tests.md).
+   */
+  private open: Waiting[] = [];
+  private unanswered = 0;
+  private expiry: ReturnType<typeof setTimeout> | undefined;
   private kickQueued = false;
   private inFlight = 0;
   private idle: (() => void)[] = [];
@@ -38,9 +54,19 @@ export class OrderWriter {
 
   constructor(private readonly settle: Settle, private readonly options: WriterOptions) {}
 
-  write(order: ReservedOrder): Promise<Settled> {
+  write(order: ReservedOrder): Promise<Settled | "TIMEOUT"> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ order, resolve, reject });
+      const w: Waiting = {
+        order,
+        since: performance.now(),
+        answered: false,
+        resolve: (s) => this.answer(w) && resolve(s),
+        reject: (e) => this.answer(w) && reject(e),
+      };
+      this.queue.push(w);
+      this.open.push(w);
+      this.unanswered++;
+      this.expiry ??= setTimeout(() => this.expire(), this.options.timeoutMs);
       if (this.queue.length >= this.options.maxBatch) this.kick();
       else if (this.options.windowMs > 0) {
         this.timer ??= setTimeout(() => this.kick(), this.options.windowMs);
@@ -53,6 +79,37 @@ export class OrderWriter {
         });
       }
     });
+  }
+
+  /** Marks a caller answered, once: false if it already was (its deadline came first). */
+  private answer(w: Waiting): boolean {
+    if (w.answered) return false;
+    w.answered = true;
+    if (--this.unanswered === 0) {
+      clearTimeout(this.expiry);
+      this.expiry = undefined;
+      this.open = [];
+    }
+    return true;
+  }
+
+  /** Answers "TIMEOUT" to every caller past its deadline, and waits for the next oldest one. */
+  private expire(): void {
+    this.expiry = undefined;
+    const now = performance.now();
+    const open = this.open;
+    let i = 0;
+    for (; i < open.length; i++) {
+      const w = open[i]!;
+      if (w.answered) continue;
+      if (now - w.since < this.options.timeoutMs) break;
+      w.resolve("TIMEOUT");
+    }
+    // Every caller answered: answer() has let go of the list.
+    if (this.unanswered === 0) return;
+    this.open = open.slice(i);
+    const next = this.open[0]!.since + this.options.timeoutMs - now;
+    this.expiry = setTimeout(() => this.expire(), Math.max(0, next));
   }
 
   /** Resolves once every row handed in so far has been written (or failed) and followed up. */

@@ -1,5 +1,4 @@
 import { uuidv7 } from "uuidv7";
-import { withDeadline } from "../domain/deadline.ts";
 import type { Metrics } from "../infra/metrics.ts";
 import type { Gate } from "../gate/gate.ts";
 import type { Shopper } from "../identity/identity.ts";
@@ -21,7 +20,6 @@ export class PurchaseService {
     private readonly gate: Gate,
     private readonly writer: OrderWriter,
     private readonly reconciler: Reconciler,
-    private readonly commitTimeoutMs: number,
     private readonly metrics: Metrics,
     private readonly stock: StockSnapshot,
     private readonly line: WaitingLine,
@@ -176,10 +174,9 @@ export class PurchaseService {
       status: "pending",
       createdAt: new Date(reserved.createdAtMs),
     };
-    // A write that fails or outlasts the deadline leaves the reservation in the outbox, where the
-    // sweeper commits it later: the shopper is told "pending", never "sold out".
-    const written = this.writer.write(reserved).catch(() => "FAILED" as const);
-    const settled = await withDeadline(written, this.commitTimeoutMs);
+    // A write that fails or outlasts COMMIT_TIMEOUT_MS leaves the reservation in the outbox, where
+    // the sweeper commits it later: the shopper is told "pending", never "sold out".
+    const settled = await this.writer.write(reserved).catch(() => "FAILED" as const);
     if (settled === "TIMEOUT" || settled === "FAILED") {
       return { result: "PENDING", order, remainingStock: remaining };
     }

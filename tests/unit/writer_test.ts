@@ -1,7 +1,7 @@
 import { OrderWriter } from "../../lib/orders/writer.ts";
 import { confirmedOrder, type ReservedOrder, type Settled } from "../../lib/domain/order.ts";
 import type { Settle } from "../../lib/orders/settle.ts";
-import { assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 
 function reserved(n: number): ReservedOrder {
   return {
@@ -39,7 +39,12 @@ async function microtasks(): Promise<void> {
 
 Deno.test("writer without a window: rows handed in together are one batch, written before any timer", async () => {
   const { batches, release, settle } = recording();
-  const writer = new OrderWriter(settle, { windowMs: 0, maxBatch: 500, maxInFlight: 1 });
+  const writer = new OrderWriter(settle, {
+    windowMs: 0,
+    maxBatch: 500,
+    maxInFlight: 1,
+    timeoutMs: 60_000,
+  });
   const first = [1, 2, 3].map((n) => writer.write(reserved(n)));
   await microtasks();
   assertEquals(batches.map((b) => b.map((o) => o.id)), [["order-1", "order-2", "order-3"]]);
@@ -49,7 +54,7 @@ Deno.test("writer without a window: rows handed in together are one batch, writt
   await microtasks();
   assertEquals(batches.length, 1);
   release.shift()!();
-  assertEquals((await Promise.all(first)).map((s) => s.kind), [
+  assertEquals((await Promise.all(first)).map((s) => s === "TIMEOUT" ? s : s.kind), [
     "COMMITTED",
     "COMMITTED",
     "COMMITTED",
@@ -63,7 +68,12 @@ Deno.test("writer without a window: rows handed in together are one batch, writt
 
 Deno.test("writer with a window: the first row waits for company until the window ends", async () => {
   const { batches, release, settle } = recording();
-  const writer = new OrderWriter(settle, { windowMs: 20, maxBatch: 500, maxInFlight: 1 });
+  const writer = new OrderWriter(settle, {
+    windowMs: 20,
+    maxBatch: 500,
+    maxInFlight: 1,
+    timeoutMs: 60_000,
+  });
   const first = writer.write(reserved(1));
   await microtasks();
   assertEquals(batches.length, 0);
@@ -72,5 +82,38 @@ Deno.test("writer with a window: the first row waits for company until the windo
   assertEquals(batches.map((b) => b.length), [2]);
   release.shift()!();
   await Promise.all([first, second]);
+  await writer.drain();
+});
+
+Deno.test("writer: a caller held past timeoutMs is answered TIMEOUT at its own deadline, and its row is still written", async () => {
+  const { batches, release, settle } = recording();
+  const writer = new OrderWriter(settle, {
+    windowMs: 0,
+    maxBatch: 500,
+    maxInFlight: 1,
+    timeoutMs: 50,
+  });
+  const started = performance.now();
+  const held = [1, 2].map((n) => writer.write(reserved(n)));
+  await new Promise((r) => setTimeout(r, 25));
+  const later = writer.write(reserved(3)); // queued behind the held batch, its own deadline
+  assertEquals(await Promise.all(held), ["TIMEOUT", "TIMEOUT"]);
+  const waited = performance.now() - started;
+  assert(waited >= 49 && waited < 1000, `the first two waited ${waited} ms`);
+  assertEquals(await later, "TIMEOUT");
+  assert(performance.now() - started >= 74, "the third waited its own 50 ms");
+  // The rows are written all the same: the batch in flight, then the one queued behind it.
+  release.shift()!();
+  await microtasks();
+  release.shift()!();
+  await writer.drain();
+  assertEquals(batches.map((b) => b.map((o) => o.id)), [["order-1", "order-2"], ["order-3"]]);
+
+  // Answered in time: its commit, not TIMEOUT, and no timer left behind (the test's sanitizer).
+  const quick = writer.write(reserved(4));
+  await microtasks();
+  release.shift()!();
+  const answer = await quick;
+  assertEquals(answer === "TIMEOUT" ? answer : answer.kind, "COMMITTED");
   await writer.drain();
 });
