@@ -147,3 +147,18 @@ export function saleJson(sale: Sale, remainingStock: number, nowMs: number): Sal
     serverTime: new Date(nowMs).toISOString(),
   };
 }
+
+/** Each sale object's last status text, with the stock and the millisecond it shows. */
+const lastText = new WeakMap<Sale, { remainingStock: number; nowMs: number; text: string }>();
+
+/**
+ * `saleJson` serialised. A burst of status reads shares its stock and millisecond, so the text is
+ * made once per sale, stock and millisecond (making it was a seventh of a status read's JavaScript).
+ */
+export function saleJsonText(sale: Sale, remainingStock: number, nowMs: number): string {
+  const last = lastText.get(sale);
+  if (last?.remainingStock === remainingStock && last.nowMs === nowMs) return last.text;
+  const text = JSON.stringify(saleJson(sale, remainingStock, nowMs));
+  lastText.set(sale, { remainingStock, nowMs, text });
+  return text;
+}

@@ -38,7 +38,12 @@ export interface RouteEntry {
 
 /** A JSON answer. JSON is UTF-8 and its media type has no charset parameter (RFC 8259 §11). */
 export function json(data: unknown, status = 200, headers: HeadersInit = {}): Response {
-  return new Response(JSON.stringify(data), {
+  return jsonText(JSON.stringify(data), status, headers);
+}
+
+/** A JSON answer already serialised. */
+export function jsonText(text: string, status = 200, headers: HeadersInit = {}): Response {
+  return new Response(text, {
     status,
     headers: { "content-type": "application/json", ...headers },
   });

@@ -1,4 +1,10 @@
-import { type Sale, saleJson, saleStatus, settingsOf } from "../../lib/domain/sale.ts";
+import {
+  type Sale,
+  saleJson,
+  saleJsonText,
+  saleStatus,
+  settingsOf,
+} from "../../lib/domain/sale.ts";
 import { assertEquals } from "../helpers/assert.ts";
 
 const START = Date.UTC(2030, 0, 1, 12, 0, 0);
@@ -48,6 +54,22 @@ Deno.test("saleJson shows the sale as the API contract says", () => {
     serverTime: new Date(END - 1).toISOString(),
   });
   assertEquals(saleJson(sale(), 0, END).status, "ENDED");
+});
+
+Deno.test("saleJsonText is saleJson's text, and follows the stock, the millisecond and the sale", () => {
+  const s = sale();
+  const text = (x: Sale, stock: number, now: number) => {
+    const got = saleJsonText(x, stock, now);
+    assertEquals(got, JSON.stringify(saleJson(x, stock, now)));
+    return got;
+  };
+  const first = text(s, 12, END - 10);
+  assertEquals(text(s, 12, END - 10), first);
+  assertEquals(JSON.parse(text(s, 11, END - 10)).remainingStock, 11);
+  assertEquals(JSON.parse(text(s, 11, END - 9)).serverTime, new Date(END - 9).toISOString());
+  assertEquals(JSON.parse(text(s, 11, END)).status, "ENDED");
+  // A sale refreshed from PostgreSQL is a new object: its own text, not the old one's.
+  assertEquals(JSON.parse(text({ ...s, name: "Renamed" }, 11, END)).name, "Renamed");
 });
 
 Deno.test("settingsOf gives the gate the window in epoch ms", () => {
