@@ -23,7 +23,6 @@ interface Waiting {
   order: ReservedOrder;
   /** When it was handed in (performance.now()). */
   since: number;
-  answered: boolean;
   resolve: (s: Settled | "TIMEOUT") => void;
   reject: (e: unknown) => void;
 }
@@ -36,12 +35,11 @@ export class OrderWriter {
   private queue: Waiting[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   /**
-   * Callers not yet answered, oldest first (and some answered ones, dropped at the next expiry
-   * check): one timer for all of their deadlines, not one per purchase (a timer per purchase cost
-   * the rush 5-11 % of its throughput, docs/load-tests.md).
+   * Callers not yet answered, oldest first (a Set iterates in insertion order): one timer for all
+   * of their deadlines, not one per purchase (a timer per purchase cost the rush 5-11 % of its
+   * throughput, docs/load-tests.md).
    */
-  private open: Waiting[] = [];
-  private unanswered = 0;
+  private readonly open = new Set<Waiting>();
   private expiry: ReturnType<typeof setTimeout> | undefined;
   private kickQueued = false;
   private inFlight = 0;
@@ -59,13 +57,11 @@ export class OrderWriter {
       const w: Waiting = {
         order,
         since: performance.now(),
-        answered: false,
         resolve: (s) => this.answer(w) && resolve(s),
         reject: (e) => this.answer(w) && reject(e),
       };
       this.queue.push(w);
-      this.open.push(w);
-      this.unanswered++;
+      this.open.add(w);
       this.expiry ??= setTimeout(() => this.expire(), this.options.timeoutMs);
       if (this.queue.length >= this.options.maxBatch) this.kick();
       else if (this.options.windowMs > 0) {
@@ -83,12 +79,10 @@ export class OrderWriter {
 
   /** Marks a caller answered, once: false if it already was (its deadline came first). */
   private answer(w: Waiting): boolean {
-    if (w.answered) return false;
-    w.answered = true;
-    if (--this.unanswered === 0) {
+    if (!this.open.delete(w)) return false;
+    if (this.open.size === 0) {
       clearTimeout(this.expiry);
       this.expiry = undefined;
-      this.open = [];
     }
     return true;
   }
@@ -97,19 +91,14 @@ export class OrderWriter {
   private expire(): void {
     this.expiry = undefined;
     const now = performance.now();
-    const open = this.open;
-    let i = 0;
-    for (; i < open.length; i++) {
-      const w = open[i]!;
-      if (w.answered) continue;
-      if (now - w.since < this.options.timeoutMs) break;
+    for (const w of this.open) {
+      const left = w.since + this.options.timeoutMs - now;
+      if (left > 0) {
+        this.expiry = setTimeout(() => this.expire(), left);
+        return;
+      }
       w.resolve("TIMEOUT");
     }
-    // Every caller answered: answer() has let go of the list.
-    if (this.unanswered === 0) return;
-    this.open = open.slice(i);
-    const next = this.open[0]!.since + this.options.timeoutMs - now;
-    this.expiry = setTimeout(() => this.expire(), Math.max(0, next));
   }
 
   /** Resolves once every row handed in so far has been written (or failed) and followed up. */
