@@ -1,4 +1,4 @@
-import { OrderWriter } from "../../lib/orders/writer.ts";
+import { OrderWriter, type WriterOptions } from "../../lib/orders/writer.ts";
 import { confirmedOrder, type ReservedOrder, type Settled } from "../../lib/domain/order.ts";
 import type { Settle } from "../../lib/orders/settle.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
@@ -32,6 +32,22 @@ function recording() {
   return { batches, release, settle };
 }
 
+/** A writer over `settle`: no window, one batch in flight, a deadline out of the way. */
+function writerOf(settle: Settle, options: Partial<WriterOptions> = {}): OrderWriter {
+  return new OrderWriter(settle, {
+    windowMs: 0,
+    maxBatch: 500,
+    maxInFlight: 1,
+    timeoutMs: 60_000,
+    ...options,
+  });
+}
+
+/** A write's answer as a word: its kind, or TIMEOUT. */
+function kindOf(s: Settled | "TIMEOUT"): string {
+  return s === "TIMEOUT" ? s : s.kind;
+}
+
 /** Lets every pending microtask run, and no timer. */
 async function microtasks(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
@@ -39,12 +55,7 @@ async function microtasks(): Promise<void> {
 
 Deno.test("writer without a window: rows handed in together are one batch, written before any timer", async () => {
   const { batches, release, settle } = recording();
-  const writer = new OrderWriter(settle, {
-    windowMs: 0,
-    maxBatch: 500,
-    maxInFlight: 1,
-    timeoutMs: 60_000,
-  });
+  const writer = writerOf(settle);
   const first = [1, 2, 3].map((n) => writer.write(reserved(n)));
   await microtasks();
   assertEquals(batches.map((b) => b.map((o) => o.id)), [["order-1", "order-2", "order-3"]]);
@@ -54,7 +65,7 @@ Deno.test("writer without a window: rows handed in together are one batch, writt
   await microtasks();
   assertEquals(batches.length, 1);
   release.shift()!();
-  assertEquals((await Promise.all(first)).map((s) => s === "TIMEOUT" ? s : s.kind), [
+  assertEquals((await Promise.all(first)).map(kindOf), [
     "COMMITTED",
     "COMMITTED",
     "COMMITTED",
@@ -68,12 +79,7 @@ Deno.test("writer without a window: rows handed in together are one batch, writt
 
 Deno.test("writer with a window: the first row waits for company until the window ends", async () => {
   const { batches, release, settle } = recording();
-  const writer = new OrderWriter(settle, {
-    windowMs: 20,
-    maxBatch: 500,
-    maxInFlight: 1,
-    timeoutMs: 60_000,
-  });
+  const writer = writerOf(settle, { windowMs: 20 });
   const first = writer.write(reserved(1));
   await microtasks();
   assertEquals(batches.length, 0);
@@ -87,12 +93,7 @@ Deno.test("writer with a window: the first row waits for company until the windo
 
 Deno.test("writer: a caller held past timeoutMs is answered TIMEOUT at its own deadline, and its row is still written", async () => {
   const { batches, release, settle } = recording();
-  const writer = new OrderWriter(settle, {
-    windowMs: 0,
-    maxBatch: 500,
-    maxInFlight: 1,
-    timeoutMs: 50,
-  });
+  const writer = writerOf(settle, { timeoutMs: 50 });
   const started = performance.now();
   const held = [1, 2].map((n) => writer.write(reserved(n)));
   await new Promise((r) => setTimeout(r, 25));
@@ -113,7 +114,6 @@ Deno.test("writer: a caller held past timeoutMs is answered TIMEOUT at its own d
   const quick = writer.write(reserved(4));
   await microtasks();
   release.shift()!();
-  const answer = await quick;
-  assertEquals(answer === "TIMEOUT" ? answer : answer.kind, "COMMITTED");
+  assertEquals(kindOf(await quick), "COMMITTED");
   await writer.drain();
 });
