@@ -8,7 +8,9 @@
  *      PostgreSQL (ratio to hello world's POST)
  *   3. sold-out rejections, new shoppers each (ratio to hello world's POST)
  *   4. status reads, GET /api/sales/:id (ratio to hello world's GET)
- *   5. the shop's pages, GET / and GET /api/sales, over 10,000 sales (most ended): their size
+ *   5. the purchase floor: the rush's work with none of the app's code (loadtest/floor_server.ts),
+ *      so the rush row can be read against what the stack itself costs (ratio to hello world's POST)
+ *   6. the shop's pages, GET / and GET /api/sales, over 10,000 sales (most ended): their size
  *      and speed must not grow with the shop's history
  *
  * Next to each run it prints the CPU per request of each process group (server, Redis,
@@ -228,9 +230,9 @@ async function startPlatform(env: Record<string, string>): Promise<Deno.ChildPro
   return child;
 }
 
-async function stop(child: Deno.ChildProcess): Promise<void> {
+async function stop(child: Deno.ChildProcess, signal: Deno.Signal = "SIGTERM"): Promise<void> {
   try {
-    child.kill("SIGTERM");
+    child.kill(signal);
   } catch { /* gone */ }
   await child.status;
 }
@@ -309,6 +311,7 @@ try {
   };
 
   const rushSale = await createSale(10_000_000);
+  const floorSale = await createSale(10_000_000);
   const purchasePath = `/api/sales/${rushSale}/purchase`;
   const purchaseReq = (i: number) =>
     new Request(base + purchasePath, {
@@ -371,6 +374,46 @@ try {
   const sale = await (await fetch(`${base}/api/sales/${rushSale}`)).json();
   await stop(again);
 
+  // 5. The purchase floor, on the same database (its own sale) and Redis (its own keys).
+  const floorPort = freePort();
+  const floorKeys = `${runId}:floor`;
+  const floorServer = start([
+    "serve",
+    "--parallel",
+    "--allow-all",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(floorPort),
+    "loadtest/floor_server.ts",
+  ], { DATABASE_URL: `${PG}/${dbName}`, FLOOR_PREFIX: floorKeys, FLOOR_SALE: String(floorSale) });
+  const floorUrl = `http://127.0.0.1:${floorPort}/`;
+  await waitFor(floorUrl);
+  await new Promise((r) => setTimeout(r, 1000)); // every worker listening: wrk connects once
+  groups = { server: tree(floorServer.pid), ...servicesGroups };
+  const floor = useWrk
+    ? await runWrk("purchase floor (no app code)", floorUrl, `${ROOT}loadtest/wrk/purchase.lua`, [
+      "/",
+      `${runId}f`,
+    ])
+    : await runFetch("purchase floor (no app code)", (i) =>
+      new Request(floorUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ userId: `${runId}-p-${i}` }),
+      }));
+  results.push(floor);
+  // `deno serve` stops serving on SIGTERM, and its open Redis and PostgreSQL connections would keep
+  // it running; it has nothing to flush (an order is committed before its answer).
+  await stop(floorServer, "SIGKILL");
+  const floorSql = postgres(`${PG}/${dbName}`, { max: 1, onnotice: () => {} });
+  const [floorRow] = await floorSql<{ orders: number }[]>`
+    SELECT count(*)::int AS orders FROM orders WHERE sale_id = ${floorSale}`;
+  await floorSql.end();
+  const floorRedis = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
+  const floorBuyers = await floorRedis.hlen(`${floorKeys}:buyers`);
+  floorRedis.disconnect();
+
   const [helloPost, helloGet, rush, soldOutRun, status] = results as [
     Result,
     Result,
@@ -378,7 +421,12 @@ try {
     Result,
     Result,
   ];
-  const ceiling = new Map([[rush, helloPost], [soldOutRun, helloPost], [status, helloGet]]);
+  const ceiling = new Map([
+    [rush, helloPost],
+    [soldOutRun, helloPost],
+    [status, helloGet],
+    [floor, helloPost],
+  ]);
   // "machine": all the CPU the machine spent per request, the groups' and what no process is
   // charged with (softirq); "cores busy": how near the run came to using every core.
   const groupNames = ["server", "redis", "postgres", "load generator", "machine"];
@@ -409,6 +457,11 @@ try {
       sale.remainingStock === 10_000_000 - row!.sold,
     ],
     [`rush: every request was a sale (${rush.non2xx} non-2xx)`, rush.non2xx === 0],
+    [
+      `floor: every request was a sale (${floor.non2xx} non-2xx), ${floorRow!.orders} orders ` +
+      `in PostgreSQL == ${floorBuyers} buyers in Redis`,
+      floor.non2xx === 0 && floorRow!.orders === floorBuyers,
+    ],
   ];
   console.log();
   for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${what}`);
@@ -472,7 +525,8 @@ try {
     );
   }
 } finally {
-  await Promise.allSettled(children.map(stop));
+  // Every server is stopped by now, unless a step failed: then nothing is left to flush.
+  await Promise.allSettled(children.map((child) => stop(child, "SIGKILL")));
   await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await admin.end();
   // The run's keys only: a scan of its own prefix, never a flush.
