@@ -196,6 +196,18 @@ async function runFetch(
 }
 
 const useWrk = hasWrk();
+
+/** A run of purchase POSTs to `base` + `path`, each by a shopper never seen before. */
+function runPurchases(name: string, base: string, path: string, tag: string): Promise<Result> {
+  return useWrk
+    ? runWrk(name, base, `${ROOT}loadtest/wrk/purchase.lua`, [path, `${runId}${tag}`])
+    : runFetch(name, (i) =>
+      new Request(base + path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ userId: `${runId}-${tag}-${i}` }),
+      }));
+}
 const runId = `b${Date.now().toString(36)}`;
 const token = crypto.randomUUID();
 const dbName = `fs_bench_${runId}`;
@@ -263,21 +275,12 @@ try {
     String(helloPort),
     "loadtest/hello.ts",
   ]);
-  const helloUrl = `http://127.0.0.1:${helloPort}/`;
+  const helloBase = `http://127.0.0.1:${helloPort}`;
+  const helloUrl = `${helloBase}/`;
   await waitFor(helloUrl);
   groups = { server: tree(hello.pid), ...servicesGroups };
   results.push(
-    useWrk
-      ? await runWrk("hello world, POST", helloUrl, `${ROOT}loadtest/wrk/purchase.lua`, [
-        "/",
-        `${runId}h`,
-      ])
-      : await runFetch("hello world, POST", (i) =>
-        new Request(helloUrl, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ userId: `${runId}-h-${i}` }),
-        })),
+    await runPurchases("hello world, POST", helloBase, "/", "h"),
     useWrk
       ? await runWrk("hello world, GET", helloUrl)
       : await runFetch("hello world, GET", () => new Request(helloUrl)),
@@ -313,20 +316,7 @@ try {
   const rushSale = await createSale(10_000_000);
   const floorSale = await createSale(10_000_000);
   const purchasePath = `/api/sales/${rushSale}/purchase`;
-  const purchaseReq = (i: number) =>
-    new Request(base + purchasePath, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ userId: `${runId}-f-${i}` }),
-    });
-  results.push(
-    useWrk
-      ? await runWrk("purchase rush", base, `${ROOT}loadtest/wrk/purchase.lua`, [
-        purchasePath,
-        runId,
-      ])
-      : await runFetch("purchase rush", purchaseReq),
-  );
+  results.push(await runPurchases("purchase rush", base, purchasePath, "r"));
 
   const soldOutSale = await createSale(1);
   await fetch(`${base}/api/sales/${soldOutSale}/purchase`, {
@@ -335,17 +325,7 @@ try {
     body: JSON.stringify({ userId: "the-only-buyer" }),
   }).then((r) => r.body?.cancel());
   const soldOutPath = `/api/sales/${soldOutSale}/purchase`;
-  const soldOut = useWrk
-    ? await runWrk("sold-out rejections", base, `${ROOT}loadtest/wrk/purchase.lua`, [
-      soldOutPath,
-      `${runId}s`,
-    ])
-    : await runFetch("sold-out rejections", (i) =>
-      new Request(base + soldOutPath, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ userId: `${runId}-s-${i}` }),
-      }));
+  const soldOut = await runPurchases("sold-out rejections", base, soldOutPath, "s");
   // Every answer there is a 410 by design: not an error.
   results.push({ ...soldOut, non2xx: 0 });
 
@@ -387,21 +367,11 @@ try {
     String(floorPort),
     "loadtest/floor_server.ts",
   ], { DATABASE_URL: `${PG}/${dbName}`, FLOOR_PREFIX: floorKeys, FLOOR_SALE: String(floorSale) });
-  const floorUrl = `http://127.0.0.1:${floorPort}/`;
-  await waitFor(floorUrl);
+  const floorBase = `http://127.0.0.1:${floorPort}`;
+  await waitFor(floorBase);
   await new Promise((r) => setTimeout(r, 1000)); // every worker listening: wrk connects once
   groups = { server: tree(floorServer.pid), ...servicesGroups };
-  const floor = useWrk
-    ? await runWrk("purchase floor (no app code)", floorUrl, `${ROOT}loadtest/wrk/purchase.lua`, [
-      "/",
-      `${runId}f`,
-    ])
-    : await runFetch("purchase floor (no app code)", (i) =>
-      new Request(floorUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ userId: `${runId}-p-${i}` }),
-      }));
+  const floor = await runPurchases("purchase floor (no app code)", floorBase, "/", "p");
   results.push(floor);
   // Attempts wrk left in flight still finish; the floor has no sweeper to write a reservation it
   // lost, so it runs until PostgreSQL holds every buyer Redis has (or 10 s pass: then the check
