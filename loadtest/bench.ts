@@ -197,6 +197,12 @@ async function runFetch(
 
 const useWrk = hasWrk();
 
+const runId = `b${Date.now().toString(36)}`;
+const token = crypto.randomUUID();
+const dbName = `fs_bench_${runId}`;
+const results: Result[] = [];
+const children: Deno.ChildProcess[] = [];
+
 /** A run of purchase POSTs to `base` + `path`, each by a shopper never seen before. */
 function runPurchases(name: string, base: string, path: string, tag: string): Promise<Result> {
   return useWrk
@@ -208,11 +214,6 @@ function runPurchases(name: string, base: string, path: string, tag: string): Pr
         body: JSON.stringify({ userId: `${runId}-${tag}-${i}` }),
       }));
 }
-const runId = `b${Date.now().toString(36)}`;
-const token = crypto.randomUUID();
-const dbName = `fs_bench_${runId}`;
-const results: Result[] = [];
-const children: Deno.ChildProcess[] = [];
 
 function start(
   args: string[],
