@@ -18,8 +18,11 @@
  *
  * It starts its own servers on free ports, against its own database and Redis key prefix, and
  * checks the invariants of the rush afterwards (rows in PostgreSQL vs Redis, one order per shopper).
+ * With `--rounds N` it runs rows 1-5 N times over, in the same order, and adds a table of the
+ * medians with each ratio's lowest and highest: on a VM whose speed drifts, one round's ratio may
+ * be off because hello world ran in a faster minute than the row.
  *
- *   deno task bench [--seconds 10] [--connections 100] [--threads 1] [--workers N]
+ *   deno task bench [--seconds 10] [--connections 100] [--threads 1] [--workers N] [--rounds 1]
  */
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
@@ -33,11 +36,13 @@ const { values } = parseArgs({
     connections: { type: "string", default: "100" },
     threads: { type: "string", default: "1" },
     workers: { type: "string" },
+    rounds: { type: "string", default: "1" },
   },
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const threads = Number(values.threads);
+const rounds = Number(values.rounds);
 const ROOT = new URL("../", import.meta.url).pathname;
 const PG = "postgres://postgres@127.0.0.1:5432";
 
@@ -200,7 +205,7 @@ const useWrk = hasWrk();
 const runId = `b${Date.now().toString(36)}`;
 const token = crypto.randomUUID();
 const dbName = `fs_bench_${runId}`;
-const results: Result[] = [];
+const measured: Round[] = [];
 const children: Deno.ChildProcess[] = [];
 
 /** A run of purchase POSTs to `base` + `path`, each by a shopper never seen before. */
@@ -250,13 +255,43 @@ async function stop(child: Deno.ChildProcess, signal: Deno.Signal = "SIGTERM"): 
   await child.status;
 }
 
+/** One round's rows, in the order they run; each ratio is to its own round's hello world. */
+interface Round {
+  helloPost: Result;
+  helloGet: Result;
+  rush: Result;
+  soldOut: Result;
+  status: Result;
+  floor: Result;
+}
+
+/** The rows of a round, each with its ceiling (hello world's POST or GET, of the same round). */
+function rows(r: Round): [Result, Result | undefined][] {
+  return [
+    [r.helloPost, undefined],
+    [r.helloGet, undefined],
+    [r.rush, r.helloPost],
+    [r.soldOut, r.helloPost],
+    [r.status, r.helloGet],
+    [r.floor, r.helloPost],
+  ];
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 const admin = postgres(`${PG}/postgres`, { max: 1, onnotice: () => {} });
 try {
   console.error(
     `load generator: ${useWrk ? "wrk" : "fetch loop (install wrk for better numbers)"}`,
   );
   console.error(
-    `${connections} connections, ${seconds} s per run, ${navigator.hardwareConcurrency} cores`,
+    `${connections} connections, ${seconds} s per run, ${rounds} round${
+      rounds === 1 ? "" : "s"
+    }, ${navigator.hardwareConcurrency} cores`,
   );
 
   // Where the CPU goes: Redis is the one the platform talks to, PostgreSQL is every backend.
@@ -264,41 +299,14 @@ try {
   const redisPid = Number(/process_id:(\d+)/.exec(await redisInfo.info("server"))?.[1]);
   redisInfo.disconnect();
   const servicesGroups = { redis: tree(redisPid), postgres: named("postgres") };
-
-  // 1. The ceilings: the same requests as the platform gets, answered by a bare hello world.
-  const helloPort = freePort();
-  const hello = start([
-    "serve",
-    "--parallel",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(helloPort),
-    "loadtest/hello.ts",
-  ]);
-  const helloBase = `http://127.0.0.1:${helloPort}`;
-  const helloUrl = `${helloBase}/`;
-  await waitFor(helloUrl);
-  groups = { server: tree(hello.pid), ...servicesGroups };
-  results.push(
-    await runPurchases("hello world, POST", helloBase, "/", "h"),
-    useWrk
-      ? await runWrk("hello world, GET", helloUrl)
-      : await runFetch("hello world, GET", () => new Request(helloUrl)),
-  );
-  await stop(hello);
-
-  // 2–4. The platform.
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
-  const app = await startPlatform({
+  const platformEnv = {
     PORT: String(port),
     DATABASE_URL: `${PG}/${dbName}`,
     REDIS_KEY_PREFIX: runId,
     ADMIN_TOKEN: token,
-    ...(values.workers ? { WORKERS: values.workers } : {}),
-  });
-  groups = { server: tree(app.pid), ...servicesGroups };
+  };
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const createSale = async (totalStock: number) => {
     const res = await fetch(`${base}/api/admin/sales`, {
@@ -313,121 +321,176 @@ try {
     });
     return (await res.json()).id as number;
   };
+  // Made by the first round's platform; every round buys in the same sales.
+  let rushSale = 0, floorSale = 0, soldOutSale = 0;
+  const floorKeys = `${runId}:floor`;
+  const floorRedis = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
+  const floorSql = postgres(`${PG}/${dbName}`, { max: 1, onnotice: () => {} });
+  let floorOrders = -1, floorBuyers = 0, floorSettled = true;
 
-  const rushSale = await createSale(10_000_000);
-  const floorSale = await createSale(10_000_000);
-  const purchasePath = `/api/sales/${rushSale}/purchase`;
-  results.push(await runPurchases("purchase rush", base, purchasePath, "r"));
+  // The rounds: every row once per round, in the same order, so that this VM's drift between
+  // rounds shows as a spread of the ratios instead of skewing one of them.
+  for (let round = 1; round <= rounds; round++) {
+    // Shoppers never seen in an earlier round.
+    const tag = (row: string) => `${row}${round}`;
 
-  const soldOutSale = await createSale(1);
-  await fetch(`${base}/api/sales/${soldOutSale}/purchase`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ userId: "the-only-buyer" }),
-  }).then((r) => r.body?.cancel());
-  const soldOutPath = `/api/sales/${soldOutSale}/purchase`;
-  const soldOut = await runPurchases("sold-out rejections", base, soldOutPath, "s");
-  // Every answer there is a 410 by design: not an error.
-  results.push({ ...soldOut, non2xx: 0 });
+    // 1. The ceilings: the same requests as the platform gets, answered by a bare hello world.
+    const helloPort = freePort();
+    const hello = start([
+      "serve",
+      "--parallel",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(helloPort),
+      "loadtest/hello.ts",
+    ]);
+    const helloBase = `http://127.0.0.1:${helloPort}`;
+    const helloUrl = `${helloBase}/`;
+    await waitFor(helloUrl);
+    groups = { server: tree(hello.pid), ...servicesGroups };
+    const helloPost = await runPurchases("hello world, POST", helloBase, "/", tag("h"));
+    const helloGet = useWrk
+      ? await runWrk("hello world, GET", helloUrl)
+      : await runFetch("hello world, GET", () => new Request(helloUrl));
+    await stop(hello);
 
-  const statusUrl = `${base}/api/sales/${rushSale}`;
-  results.push(
-    useWrk
+    // 2–4. The platform.
+    const app = await startPlatform({
+      ...platformEnv,
+      ...(values.workers ? { WORKERS: values.workers } : {}),
+    });
+    groups = { server: tree(app.pid), ...servicesGroups };
+    if (round === 1) {
+      rushSale = await createSale(10_000_000);
+      floorSale = await createSale(10_000_000);
+      soldOutSale = await createSale(1);
+      await fetch(`${base}/api/sales/${soldOutSale}/purchase`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ userId: "the-only-buyer" }),
+      }).then((r) => r.body?.cancel());
+    }
+    const rush = await runPurchases(
+      "purchase rush",
+      base,
+      `/api/sales/${rushSale}/purchase`,
+      tag("r"),
+    );
+    const soldOutPath = `/api/sales/${soldOutSale}/purchase`;
+    const soldOut = await runPurchases("sold-out rejections", base, soldOutPath, tag("s"));
+    const statusUrl = `${base}/api/sales/${rushSale}`;
+    const status = useWrk
       ? await runWrk("status reads", statusUrl)
-      : await runFetch("status reads", () => new Request(statusUrl)),
-  );
+      : await runFetch("status reads", () => new Request(statusUrl));
+    await stop(app);
 
-  // The rush's invariants, once the server has settled.
-  await stop(app);
+    // 5. The purchase floor, on the same database (its own sale) and Redis (its own keys).
+    const floorPort = freePort();
+    const floorServer = start([
+      "serve",
+      "--parallel",
+      "--allow-all",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(floorPort),
+      "loadtest/floor_server.ts",
+    ], {
+      DATABASE_URL: `${PG}/${dbName}`,
+      FLOOR_PREFIX: floorKeys,
+      FLOOR_SALE: String(floorSale),
+    });
+    const floorBase = `http://127.0.0.1:${floorPort}`;
+    await waitFor(floorBase);
+    await new Promise((r) => setTimeout(r, 1000)); // every worker listening: wrk connects once
+    groups = { server: tree(floorServer.pid), ...servicesGroups };
+    const floor = await runPurchases("purchase floor (no app code)", floorBase, "/", tag("p"));
+    // Attempts wrk left in flight still finish; the floor has no sweeper to write a reservation
+    // it lost, so it runs until PostgreSQL holds every buyer Redis has (or 10 s pass: then the
+    // check below fails). Settled: equal counts, unchanged since the reading 100 ms before.
+    let settled = false;
+    for (let i = 0; i < 100 && !settled; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      const buyers = await floorRedis.hlen(`${floorKeys}:buyers`);
+      const [row] = await floorSql<{ orders: number }[]>`
+        SELECT count(*)::int AS orders FROM orders WHERE sale_id = ${floorSale}`;
+      settled = buyers === row!.orders && buyers === floorBuyers && row!.orders === floorOrders;
+      [floorBuyers, floorOrders] = [buyers, row!.orders];
+    }
+    floorSettled &&= settled;
+    // `deno serve` stops serving on SIGTERM, and its open Redis and PostgreSQL connections would
+    // keep it running; it has nothing left to flush.
+    await stop(floorServer, "SIGKILL");
+
+    // Every answer of the sold-out row is a 410 by design: not an error.
+    measured.push({ helloPost, helloGet, rush, soldOut: { ...soldOut, non2xx: 0 }, status, floor });
+  }
+  await floorSql.end();
+  floorRedis.disconnect();
+
+  // The rush's invariants, once the server has settled: PostgreSQL's orders, and the stock that
+  // a platform started afresh reads from Redis.
   const sql = postgres(`${PG}/${dbName}`, { max: 1, onnotice: () => {} });
   const [row] = await sql<{ orders: number; shoppers: number; sold: number }[]>`
     SELECT count(*)::int AS orders, count(DISTINCT user_id)::int AS shoppers,
            coalesce(sum(quantity), 0)::int AS sold
     FROM orders WHERE sale_id = ${rushSale}`;
   await sql.end();
-  const again = await startPlatform({
-    PORT: String(port),
-    DATABASE_URL: `${PG}/${dbName}`,
-    REDIS_KEY_PREFIX: runId,
-    ADMIN_TOKEN: token,
-    WORKERS: "1",
-  });
+  const again = await startPlatform({ ...platformEnv, WORKERS: "1" });
   const sale = await (await fetch(`${base}/api/sales/${rushSale}`)).json();
   await stop(again);
 
-  // 5. The purchase floor, on the same database (its own sale) and Redis (its own keys).
-  const floorPort = freePort();
-  const floorKeys = `${runId}:floor`;
-  const floorServer = start([
-    "serve",
-    "--parallel",
-    "--allow-all",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(floorPort),
-    "loadtest/floor_server.ts",
-  ], { DATABASE_URL: `${PG}/${dbName}`, FLOOR_PREFIX: floorKeys, FLOOR_SALE: String(floorSale) });
-  const floorBase = `http://127.0.0.1:${floorPort}`;
-  await waitFor(floorBase);
-  await new Promise((r) => setTimeout(r, 1000)); // every worker listening: wrk connects once
-  groups = { server: tree(floorServer.pid), ...servicesGroups };
-  const floor = await runPurchases("purchase floor (no app code)", floorBase, "/", "p");
-  results.push(floor);
-  // Attempts wrk left in flight still finish; the floor has no sweeper to write a reservation it
-  // lost, so it runs until PostgreSQL holds every buyer Redis has (or 10 s pass: then the check
-  // below fails).
-  const floorSql = postgres(`${PG}/${dbName}`, { max: 1, onnotice: () => {} });
-  const floorRedis = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
-  let floorOrders = -1, floorBuyers = 0, floorSettled = false;
-  // Settled: equal counts, unchanged since the reading 100 ms before.
-  for (let i = 0; i < 100 && !floorSettled; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 100));
-    const buyers = await floorRedis.hlen(`${floorKeys}:buyers`);
-    const [row] = await floorSql<{ orders: number }[]>`
-      SELECT count(*)::int AS orders FROM orders WHERE sale_id = ${floorSale}`;
-    floorSettled = buyers === row!.orders && buyers === floorBuyers && row!.orders === floorOrders;
-    [floorBuyers, floorOrders] = [buyers, row!.orders];
-  }
-  await floorSql.end();
-  floorRedis.disconnect();
-  // `deno serve` stops serving on SIGTERM, and its open Redis and PostgreSQL connections would keep
-  // it running; it has nothing left to flush.
-  await stop(floorServer, "SIGKILL");
-
-  const [helloPost, helloGet, rush, soldOutRun, status] = results as [
-    Result,
-    Result,
-    Result,
-    Result,
-    Result,
-  ];
-  const ceiling = new Map([
-    [rush, helloPost],
-    [soldOutRun, helloPost],
-    [status, helloGet],
-    [floor, helloPost],
-  ]);
   // "machine": all the CPU the machine spent per request, the groups' and what no process is
   // charged with (softirq); "cores busy": how near the run came to using every core.
   const groupNames = ["server", "redis", "postgres", "load generator", "machine"];
-  console.log(
-    `\n| run | requests/s | p50 ms | p99 ms | × hello-world | p99/p50 | errors | ${
+  const header = (first: string) =>
+    `\n| ${first}run | requests/s | p50 ms | p99 ms | × hello-world | p99/p50 | errors | ${
       groupNames.map((g) => `${g} µs/req`).join(" | ")
-    } | cores busy |\n|---|---:|---:|---:|---:|---:|---:|${
+    } | cores busy |\n|${first ? "---:|" : ""}---|---:|---:|---:|---:|---:|---:|${
       groupNames.map(() => "---:|").join("")
-    }---:|`,
-  );
-  for (const r of results) {
-    const base = ceiling.get(r);
+    }---:|`;
+  console.log(header(rounds > 1 ? "round | " : ""));
+  measured.forEach((r, i) => {
+    for (const [result, ceiling] of rows(r)) {
+      console.log(
+        `| ${rounds > 1 ? `${i + 1} | ` : ""}${result.name} | ${result.rps.toFixed(0)} | ${
+          result.p50.toFixed(2)
+        } | ${result.p99.toFixed(2)} | ${ceiling ? (result.rps / ceiling.rps).toFixed(3) : "—"} | ${
+          (result.p99 / result.p50).toFixed(1)
+        } | ${result.non2xx + result.errors} | ${
+          groupNames.map((g) => result.cpu[g] === undefined ? "n/a" : result.cpu[g]!.toFixed(1))
+            .join(" | ")
+        } | ${result.busy.toFixed(2)} of ${navigator.hardwareConcurrency} |`,
+      );
+    }
+  });
+  if (rounds > 1) {
+    // Per row: the median over the rounds, and the lowest and highest ratio to hello world.
     console.log(
-      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${
-        base ? (r.rps / base.rps).toFixed(3) : "—"
-      } | ${(r.p99 / r.p50).toFixed(1)} | ${r.non2xx + r.errors} | ${
-        groupNames.map((g) => r.cpu[g] === undefined ? "n/a" : r.cpu[g]!.toFixed(1)).join(" | ")
-      } | ${r.busy.toFixed(2)} of ${navigator.hardwareConcurrency} |`,
+      `\nOver ${rounds} rounds (medians; × hello-world also its lowest–highest)\n\n` +
+        `| run | requests/s | × hello-world | lowest–highest | p99/p50 | errors | ` +
+        `server µs/req | machine µs/req |\n|---|---:|---:|---:|---:|---:|---:|---:|`,
     );
+    rows(measured[0]!).forEach(([first, ceiling], k) => {
+      const all = measured.map((r) => rows(r)[k]!);
+      const ratios = all.map(([result, base]) => base ? result.rps / base.rps : NaN);
+      const m = (f: (r: Result) => number) => median(all.map(([result]) => f(result)));
+      console.log(
+        `| ${first.name} | ${m((r) => r.rps).toFixed(0)} | ${
+          ceiling ? median(ratios).toFixed(3) : "—"
+        } | ${
+          ceiling ? `${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}` : "—"
+        } | ${m((r) => r.p99 / r.p50).toFixed(1)} | ${
+          all.reduce((n, [r]) => n + r.non2xx + r.errors, 0)
+        } | ${m((r) => r.cpu.server ?? NaN).toFixed(1)} | ${
+          m((r) => r.cpu.machine ?? NaN).toFixed(1)
+        } |`,
+      );
+    });
   }
+  const rushNon2xx = measured.reduce((n, r) => n + r.rush.non2xx, 0);
+  const floorNon2xx = measured.reduce((n, r) => n + r.floor.non2xx, 0);
   const checks: [string, boolean][] = [
     [
       `rush: ${row!.orders} orders in PostgreSQL, all of distinct shoppers`,
@@ -437,11 +500,11 @@ try {
       `rush: Redis remaining ${sale.remainingStock} == total − sold ${10_000_000 - row!.sold}`,
       sale.remainingStock === 10_000_000 - row!.sold,
     ],
-    [`rush: every request was a sale (${rush.non2xx} non-2xx)`, rush.non2xx === 0],
+    [`rush: every request was a sale (${rushNon2xx} non-2xx)`, rushNon2xx === 0],
     [
-      `floor: every request was a sale (${floor.non2xx} non-2xx), ${floorOrders} orders ` +
+      `floor: every request was a sale (${floorNon2xx} non-2xx), ${floorOrders} orders ` +
       `in PostgreSQL == ${floorBuyers} buyers in Redis`,
-      floor.non2xx === 0 && floorSettled,
+      floorNon2xx === 0 && floorSettled,
     ],
   ];
   console.log();
@@ -449,7 +512,7 @@ try {
   console.log(
     `\n${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores, ${
       useWrk ? "wrk" : "fetch"
-    } -t${threads} -c${connections} -d${seconds}s`,
+    } -t${threads} -c${connections} -d${seconds}s, ${rounds} round${rounds === 1 ? "" : "s"}`,
   );
   if (!checks.every(([, ok]) => ok)) Deno.exitCode = 1;
 
@@ -471,10 +534,7 @@ try {
   await historySql.end();
   const started = performance.now();
   const history = await startPlatform({
-    PORT: String(port),
-    DATABASE_URL: `${PG}/${dbName}`,
-    REDIS_KEY_PREFIX: runId,
-    ADMIN_TOKEN: token,
+    ...platformEnv,
     ...(values.workers ? { WORKERS: values.workers } : {}),
   });
   const startMs = performance.now() - started;
