@@ -2,13 +2,14 @@
  * `deno task shape`: what the shape of a purchase answer costs in Deno's HTTP server before any
  * code of the app runs, against the hello world `deno task bench` measures the platform by. Each
  * answer of loadtest/shape_server.ts is served as the bench serves hello world (`deno serve
- * --parallel`), loaded with the bench's purchase POSTs (wrk, 1 thread), one after the other, in
- * rounds, so that this VM's drift between runs shows as a spread, not as a difference.
+ * --parallel`), loaded with the bench's purchase POSTs (wrk, 1 thread), or with plain GETs for the
+ * shape of a status read, one after the other, in rounds, so that this VM's drift between runs shows
+ * as a spread, not as a difference.
  *
  *   deno task shape [--rounds 3] [--seconds 4] [--connections 100]
  *
- * Prints, per round and shape: requests/s, the ratio to hello world in that round, and the CPU µs
- * per request of the server and of wrk (from /proc).
+ * Prints, per round and shape: requests/s, the ratio to hello world's answer to the same method in
+ * that round, and the CPU µs per request of the server and of wrk (from /proc).
  */
 import { parseArgs } from "node:util";
 import { readCpu, tree } from "./cpu.ts";
@@ -21,20 +22,28 @@ const { values } = parseArgs({
     connections: { type: "string", default: "100" },
   },
 });
-const SHAPES = ["hello", "read-body", "refusal", "sold-out"];
+/** Each shape with the requests wrk sends it: the bench's purchase POSTs, or plain GETs. */
+const SHAPES: { shape: string; get: boolean }[] = [
+  { shape: "hello", get: false },
+  { shape: "read-body", get: false },
+  { shape: "refusal", get: false },
+  { shape: "sold-out", get: false },
+  { shape: "hello", get: true },
+  { shape: "status", get: true },
+];
 const ROOT = new URL("../", import.meta.url).pathname;
 
-async function wrk(url: string, seconds: number): Promise<{ requests: number; cpu: number }> {
+async function wrk(
+  url: string,
+  seconds: number,
+  get: boolean,
+): Promise<{ requests: number; cpu: number }> {
+  const purchases = ["-s", `${ROOT}loadtest/wrk/purchase.lua`, url, "--", "/"];
   const args = [
     "-t1",
     `-c${values.connections}`,
     `-d${seconds}s`,
-    "-s",
-    `${ROOT}loadtest/wrk/purchase.lua`,
-    url,
-    "--",
-    "/",
-    `shape${Date.now().toString(36)}`,
+    ...(get ? [url] : [...purchases, `shape${Date.now().toString(36)}`]),
   ];
   const { out, cpu } = await wrkWithCpu(args);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
@@ -42,7 +51,7 @@ async function wrk(url: string, seconds: number): Promise<{ requests: number; cp
   return { requests, cpu };
 }
 
-async function measure(shape: string, seconds: number) {
+async function measure({ shape, get }: { shape: string; get: boolean }, seconds: number) {
   const port = freePort();
   const server = new Deno.Command(Deno.execPath(), {
     args: [
@@ -72,10 +81,10 @@ async function measure(shape: string, seconds: number) {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    await wrk(url, 1); // warm: the JIT and the connections
+    await wrk(url, 1, get); // warm: the JIT and the connections
     const groups = { server: tree(server.pid) };
     const before = readCpu(groups).server!;
-    const run = await wrk(url, seconds);
+    const run = await wrk(url, seconds, get);
     const serverCpu = readCpu(groups).server! - before;
     return {
       rps: run.requests / seconds,
@@ -89,17 +98,20 @@ async function measure(shape: string, seconds: number) {
 }
 
 const seconds = Number(values.seconds);
-console.log(`${values.connections} connections, ${seconds} s per run, wrk -t1, purchase POSTs\n`);
-console.log("| round | shape | requests/s | × hello | server µs/req | wrk µs/req |");
-console.log("|---|---|---:|---:|---:|---:|");
+console.log(`${values.connections} connections, ${seconds} s per run, wrk -t1\n`);
+console.log("| round | shape | method | requests/s | × hello | server µs/req | wrk µs/req |");
+console.log("|---|---|---|---:|---:|---:|---:|");
 for (let round = 1; round <= Number(values.rounds); round++) {
-  let hello = NaN;
-  for (const shape of SHAPES) {
-    const r = await measure(shape, seconds);
-    if (shape === "hello") hello = r.rps;
+  // Each shape against hello world's answer to the same requests, in the same round.
+  const hello = { POST: NaN, GET: NaN };
+  for (const s of SHAPES) {
+    const r = await measure(s, seconds);
+    const method = s.get ? "GET" : "POST";
+    if (s.shape === "hello") hello[method] = r.rps;
     console.log(
-      `| ${round} | ${shape} | ${Math.round(r.rps)} | ${(r.rps / hello).toFixed(3)} | ` +
-        `${r.server.toFixed(1)} | ${r.wrk.toFixed(1)} |`,
+      `| ${round} | ${s.shape} | ${method} | ${Math.round(r.rps)} | ${
+        (r.rps / hello[method]).toFixed(3)
+      } | ${r.server.toFixed(1)} | ${r.wrk.toFixed(1)} |`,
     );
   }
 }
