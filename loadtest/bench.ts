@@ -45,6 +45,7 @@ const threads = Number(values.threads);
 const rounds = Number(values.rounds);
 const ROOT = new URL("../", import.meta.url).pathname;
 const PG = "postgres://postgres@127.0.0.1:5432";
+const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
 
 interface Result {
   name: string;
@@ -295,7 +296,7 @@ try {
   );
 
   // Where the CPU goes: Redis is the one the platform talks to, PostgreSQL is every backend.
-  const redisInfo = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
+  const redisInfo = new Redis(REDIS_URL);
   const redisPid = Number(/process_id:(\d+)/.exec(await redisInfo.info("server"))?.[1]);
   redisInfo.disconnect();
   const servicesGroups = { redis: tree(redisPid), postgres: named("postgres") };
@@ -306,6 +307,7 @@ try {
     DATABASE_URL: `${PG}/${dbName}`,
     REDIS_KEY_PREFIX: runId,
     ADMIN_TOKEN: token,
+    ...(values.workers ? { WORKERS: values.workers } : {}),
   };
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const createSale = async (totalStock: number) => {
@@ -324,7 +326,7 @@ try {
   // Made by the first round's platform; every round buys in the same sales.
   let rushSale = 0, floorSale = 0, soldOutSale = 0;
   const floorKeys = `${runId}:floor`;
-  const floorRedis = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
+  const floorRedis = new Redis(REDIS_URL);
   const floorSql = postgres(`${PG}/${dbName}`, { max: 1, onnotice: () => {} });
   let floorOrders = -1, floorBuyers = 0, floorSettled = true;
 
@@ -356,10 +358,7 @@ try {
     await stop(hello);
 
     // 2–4. The platform.
-    const app = await startPlatform({
-      ...platformEnv,
-      ...(values.workers ? { WORKERS: values.workers } : {}),
-    });
+    const app = await startPlatform(platformEnv);
     groups = { server: tree(app.pid), ...servicesGroups };
     if (round === 1) {
       rushSale = await createSale(10_000_000);
@@ -533,10 +532,7 @@ try {
   const [counted] = await historySql<{ count: number }[]>`SELECT count(*)::int FROM sales`;
   await historySql.end();
   const started = performance.now();
-  const history = await startPlatform({
-    ...platformEnv,
-    ...(values.workers ? { WORKERS: values.workers } : {}),
-  });
+  const history = await startPlatform(platformEnv);
   const startMs = performance.now() - started;
   groups = { server: tree(history.pid), ...servicesGroups };
   const pageConnections = Math.min(connections, 10);
@@ -571,7 +567,7 @@ try {
   await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await admin.end();
   // The run's keys only: a scan of its own prefix, never a flush.
-  const redis = new Redis(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
+  const redis = new Redis(REDIS_URL);
   let cursor = "0";
   do {
     const [next, keys] = await redis.scan(cursor, "MATCH", `${runId}:*`, "COUNT", 1000);
