@@ -36,6 +36,12 @@ export class StockSnapshot {
   private wanted = new Map<number, number>();
   /** Sale -> when its last change notice came: a value Redis held before then is not taken. */
   private noticedAt = new Map<number, number>();
+  /**
+   * Sale -> when this process last heard a reservation's reply on it. A refresh sent before then
+   * may have run before that reservation (an attempt waits for its batch, and a REST call can be
+   * overtaken), so its value is not taken.
+   */
+  private reservedAt = new Map<number, number>();
   private inFlight: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
@@ -79,10 +85,14 @@ export class StockSnapshot {
 
   /**
    * A stock Redis answered this process with (a reservation's remaining stock), `sentAt` taken
-   * before the call was sent. Kept only for sales being read.
+   * before the call was sent; called as the reply comes. Kept only for sales being read. It replaces
+   * whatever the snapshot holds, even a value read after `sentAt`: that read may have run in Redis
+   * before the reservation, and a read must not show stock this process has already sold.
    */
   observed(saleId: number, stock: number, sentAt: number): void {
-    if (this.wanted.has(saleId)) this.store(saleId, stock, sentAt);
+    if (!this.wanted.has(saleId) || sentAt < (this.noticedAt.get(saleId) ?? -Infinity)) return;
+    this.reservedAt.set(saleId, performance.now());
+    this.entries.set(saleId, { stock, at: sentAt });
   }
 
   /** Stops polling for good (the process is closing). */
@@ -102,8 +112,13 @@ export class StockSnapshot {
     return values;
   }
 
+  /** A refresh's value, read by a call sent at `at`. */
   private store(saleId: number, stock: number | null, at: number): void {
-    if (at < (this.noticedAt.get(saleId) ?? -Infinity)) return;
+    const floor = Math.max(
+      this.noticedAt.get(saleId) ?? -Infinity,
+      this.reservedAt.get(saleId) ?? -Infinity,
+    );
+    if (at < floor) return;
     const held = this.entries.get(saleId);
     if (held === undefined || held.at <= at) this.entries.set(saleId, { stock, at });
   }
@@ -137,6 +152,7 @@ export class StockSnapshot {
       this.wanted.delete(id);
       this.entries.delete(id);
       this.noticedAt.delete(id);
+      this.reservedAt.delete(id);
     }
     if (this.wanted.size === 0) return; // nobody reads: polling stops until someone does
     if (this.inFlight) return this.arm(); // a slow call: try again after it

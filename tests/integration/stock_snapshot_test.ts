@@ -4,7 +4,7 @@
  * even after a purchase made by another process.
  */
 import { Cluster, Redis } from "ioredis";
-import { MAX_AGE_MS, REFRESH_MS } from "../../lib/sales/stock.ts";
+import { MAX_AGE_MS, REFRESH_MS, StockSnapshot } from "../../lib/sales/stock.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { deleteKeys, startTestApp } from "../helpers/app.ts";
 import { BRIDGE_TOKEN, startBridge } from "../helpers/bridge.ts";
@@ -16,6 +16,7 @@ import { connectCluster, connectTcp } from "../../lib/infra/redis/tcp.ts";
 import { RedisCluster } from "../helpers/cluster.ts";
 import { admin, call, createSale, pool, purchase } from "../helpers/client.ts";
 import { RedisServer } from "../helpers/processes.ts";
+import { FaultProxy } from "../helpers/fault_proxy.ts";
 
 /**
  * Stock reads Redis counted since its last CONFIG RESETSTAT: GET and MGET, also those run inside
@@ -187,5 +188,50 @@ Deno.test("on a Redis Cluster, where sales sit on different shards, the stocks a
     direct.disconnect();
     await client.close();
     await cluster.stop();
+  }
+});
+
+Deno.test("a reservation's reply wins over a refresh that Redis may have run before it", async (t) => {
+  const prefix = testPrefix();
+  const direct = new Redis(REDIS_URL);
+  const proxy = new FaultProxy(Number(new URL(REDIS_URL).port || 6379));
+  const client = await connectTcp(`redis://127.0.0.1:${proxy.port}`);
+  const stockKey = saleKeys(prefix, 1).stock;
+  const snapshot = new StockSnapshot(await Gate.load(client, prefix));
+  snapshot.stop(); // no polling: each refresh below is the one a read starts
+  const expire = () => new Promise((r) => setTimeout(r, MAX_AGE_MS + 5));
+  try {
+    await direct.set(stockKey, "5");
+    assertEquals(await snapshot.read(1), 5);
+
+    await t.step("the reply is taken though a later-sent refresh came back first", async () => {
+      await expire();
+      // The attempt was handed to the gate here (its batch waits for its turn)...
+      const sentAt = performance.now();
+      // ...and a read's refresh, sent meanwhile, ran in Redis before the reservation did.
+      assertEquals(await snapshot.read(1), 5);
+      await direct.decrby(stockKey, 2);
+      snapshot.observed(1, 3, sentAt);
+      assertEquals(await snapshot.read(1), 3);
+    });
+
+    await t.step("a refresh sent before the reply cannot bring the sold stock back", async () => {
+      await expire();
+      proxy.latency(300); // every byte to and from the snapshot's Redis waits 300 ms
+      const sentAt = performance.now();
+      const reading = snapshot.read(1); // its refresh runs at about +300 ms, is answered at +600
+      await new Promise((r) => setTimeout(r, 450));
+      // The reservation ran after the refresh had read 3, and its reply is here before the refresh's.
+      await direct.decrby(stockKey, 1);
+      snapshot.observed(1, 2, sentAt);
+      assertEquals(await reading, 2);
+      proxy.latency(0);
+      assertEquals(await snapshot.read(1), 2);
+    });
+  } finally {
+    await client.close();
+    proxy.close();
+    direct.disconnect();
+    await deleteKeys(REDIS_URL, prefix);
   }
 });
