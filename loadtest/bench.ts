@@ -221,6 +221,13 @@ function runPurchases(name: string, base: string, path: string, tag: string): Pr
       }));
 }
 
+/** A run of plain GETs of `url`; wrk's `flags` go only to wrk (the fetch loop has no timeout). */
+function runGets(name: string, url: string, open = connections, flags: string[] = []) {
+  return useWrk
+    ? runWrk(name, url, undefined, [], open, flags)
+    : runFetch(name, () => new Request(url), open);
+}
+
 function start(
   args: string[],
   env: Record<string, string> = {},
@@ -235,6 +242,20 @@ function start(
   }).spawn();
   children.push(child);
   return child;
+}
+
+/** Serves `file` with `deno serve --parallel` on a free port; resolves once it answers. */
+async function serveParallel(
+  file: string,
+  flags: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ child: Deno.ChildProcess; base: string }> {
+  const port = freePort();
+  const args = ["serve", "--parallel", ...flags, "--host", "127.0.0.1", "--port", String(port)];
+  const child = start([...args, file], env);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/`);
+  return { child, base };
 }
 
 /**
@@ -337,24 +358,11 @@ try {
     const tag = (row: string) => `${row}${round}`;
 
     // 1. The ceilings: the same requests as the platform gets, answered by a bare hello world.
-    const helloPort = freePort();
-    const hello = start([
-      "serve",
-      "--parallel",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(helloPort),
-      "loadtest/hello.ts",
-    ]);
-    const helloBase = `http://127.0.0.1:${helloPort}`;
+    const { child: hello, base: helloBase } = await serveParallel("loadtest/hello.ts");
     const helloUrl = `${helloBase}/`;
-    await waitFor(helloUrl);
     groups = { server: tree(hello.pid), ...servicesGroups };
     const helloPost = await runPurchases("hello world, POST", helloBase, "/", tag("h"));
-    const helloGet = useWrk
-      ? await runWrk("hello world, GET", helloUrl)
-      : await runFetch("hello world, GET", () => new Request(helloUrl));
+    const helloGet = await runGets("hello world, GET", helloUrl);
     await stop(hello);
 
     // 2–4. The platform.
@@ -379,29 +387,15 @@ try {
     const soldOutPath = `/api/sales/${soldOutSale}/purchase`;
     const soldOut = await runPurchases("sold-out rejections", base, soldOutPath, tag("s"));
     const statusUrl = `${base}/api/sales/${rushSale}`;
-    const status = useWrk
-      ? await runWrk("status reads", statusUrl)
-      : await runFetch("status reads", () => new Request(statusUrl));
+    const status = await runGets("status reads", statusUrl);
     await stop(app);
 
     // 5. The purchase floor, on the same database (its own sale) and Redis (its own keys).
-    const floorPort = freePort();
-    const floorServer = start([
-      "serve",
-      "--parallel",
-      "--allow-all",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(floorPort),
+    const { child: floorServer, base: floorBase } = await serveParallel(
       "loadtest/floor_server.ts",
-    ], {
-      DATABASE_URL: `${PG}/${dbName}`,
-      FLOOR_PREFIX: floorKeys,
-      FLOOR_SALE: String(floorSale),
-    });
-    const floorBase = `http://127.0.0.1:${floorPort}`;
-    await waitFor(floorBase);
+      ["--allow-all"],
+      { DATABASE_URL: `${PG}/${dbName}`, FLOOR_PREFIX: floorKeys, FLOOR_SALE: String(floorSale) },
+    );
     await new Promise((r) => setTimeout(r, 1000)); // every worker listening: wrk connects once
     groups = { server: tree(floorServer.pid), ...servicesGroups };
     const floor = await runPurchases("purchase floor (no app code)", floorBase, "/", tag("p"));
@@ -541,9 +535,7 @@ try {
     const res = await fetch(base + path);
     const bytes = (await res.arrayBuffer()).byteLength;
     // A long timeout: a slow page is measured, not counted as an error.
-    const run = useWrk
-      ? await runWrk(name, base + path, undefined, [], pageConnections, ["--timeout", "60s"])
-      : await runFetch(name, () => new Request(base + path), pageConnections);
+    const run = await runGets(name, base + path, pageConnections, ["--timeout", "60s"]);
     pages.push({ ...run, bytes, status: res.status });
   }
   await stop(history);
