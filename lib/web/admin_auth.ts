@@ -2,7 +2,6 @@ import { timingSafeEqual } from "node:crypto";
 import { AdminAudit, type SignInActor } from "./admin_audit.ts";
 import type { Config } from "../infra/config.ts";
 import type { Sql } from "../infra/db.ts";
-import type { Middleware } from "./http.ts";
 import { AppError } from "../domain/errors.ts";
 
 const encoder = new TextEncoder();
@@ -207,22 +206,3 @@ export function tooManyFailures(waitS: number): AppError {
     waitS,
   );
 }
-
-/**
- * The admin folders' middleware: the token (or session) check, then every admin action written
- * down with how it ended.
- */
-export const adminOnly: Middleware = async (ctx, next) => {
-  await ctx.state.adminGate.require(ctx.req, ctx.clientIp);
-  let status = 500;
-  try {
-    const res = await next();
-    status = res.status;
-    return res;
-  } catch (error) {
-    if (error instanceof AppError) status = error.status;
-    throw error;
-  } finally {
-    await ctx.state.audit.record(ctx.req, ctx.clientIp, status);
-  }
-};

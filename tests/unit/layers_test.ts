@@ -68,3 +68,37 @@ export async function violations(): Promise<string[]> {
 Deno.test("no file imports a layer above its own, and no route file imports another", async () => {
   assertEquals(await violations(), []);
 });
+
+/**
+ * The import loops within `dirs`, each as the files around it, first file the smallest path. A loop
+ * of type-only imports counts too: a reader of such a folder has no bottom to start from.
+ */
+export async function loops(dirs: string[]): Promise<string[][]> {
+  const graph = new Map<string, string[]>();
+  for (const dir of dirs) {
+    for await (const path of sources(dir)) {
+      const text = await Deno.readTextFile(new URL(path, ROOT));
+      graph.set(path, importsOf(path, text).filter((t) => dirs.some((d) => t.startsWith(d))));
+    }
+  }
+  const found = new Map<string, string[]>();
+  // Depth-first from every file; a path back to a file on the stack is a loop.
+  const walk = (path: string, stack: string[]) => {
+    const at = stack.indexOf(path);
+    if (at >= 0) {
+      const loop = stack.slice(at);
+      const first = loop.indexOf([...loop].sort()[0]!);
+      const key = [...loop.slice(first), ...loop.slice(0, first)];
+      found.set(key.join(" -> "), key);
+      return;
+    }
+    for (const next of graph.get(path) ?? []) walk(next, [...stack, path]);
+  };
+  for (const path of [...graph.keys()].sort()) walk(path, []);
+  return [...found.values()];
+}
+
+Deno.test("no import loops in lib/, routes/, islands/ or components/", async () => {
+  const found = await loops(["lib/", "routes/", "islands/", "components/"]);
+  assertEquals(found.map((loop) => [...loop, loop[0]].join(" -> ")), []);
+});
