@@ -136,6 +136,12 @@ export async function supervise(config: Config, entry: string): Promise<void> {
       `  admin console  ${base}/admin`,
       `  metrics        ${base}/metrics`,
       `  health         ${base}/health`,
+      ...(config.ADMISSION_SECRET === undefined
+        ? [
+          `  note           ADMISSION_SECRET is unset: waiting rooms sign with a secret kept in ` +
+          `Redis, made anew if Redis loses its data; set it in production`,
+        ]
+        : []),
     ].join("\n"),
   );
 }
