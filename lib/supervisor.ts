@@ -93,8 +93,8 @@ export async function supervise(config: Config, entry: string): Promise<void> {
       const crashing = readyAt === 0 || Date.now() - readyAt < STABLE_MS;
       delay = crashing ? Math.min(delay * 2, MAX_RESTART_DELAY_MS) : RESTART_DELAY_MS;
       console.error(
-        `worker ${child.pid} exited (${status.signal ?? `code ${status.code}`}); ` +
-          `starting another in ${delay / 1000}s`,
+        `worker ${child.pid} ${readyAt === 0 ? "could not start" : "exited"} ` +
+          `(${status.signal ?? `code ${status.code}`}); starting another in ${delay / 1000}s`,
       );
       await new Promise((r) => setTimeout(r, delay));
       if (!stopping) void spawn();
@@ -121,21 +121,30 @@ export async function supervise(config: Config, entry: string): Promise<void> {
   // The first worker alone: it creates the database and applies the migrations, and if Redis or
   // PostgreSQL is unreachable it says so once (`cannot start: …`) instead of once per worker.
   if (!await spawn()) await stop(1);
-  const rest = await Promise.all(Array.from({ length: config.WORKERS - 1 }, spawn));
-  if (rest.includes(false)) await stop(1);
+  // One worker serves: a server that served never exits because another worker could not start
+  // (PostgreSQL or Redis gone for a moment); that worker is started again, with the backoff.
   started = true;
+  const rest = await Promise.all(Array.from({ length: config.WORKERS - 1 }, spawn));
+  const serving = 1 + rest.filter((ready) => ready).length;
 
   const base = `http://localhost:${port}`;
   console.log(
     [
-      `flash sale listening on :${port}: ${config.WORKERS} worker${
-        config.WORKERS === 1 ? "" : "s"
-      }, pids ${[...workers].map((w) => w.pid).join(" ")} (supervisor ${Deno.pid}), ` +
-      `open files per process ${openFiles}`,
+      `flash sale listening on :${port}: ${
+        serving === config.WORKERS ? "" : `${serving} of `
+      }${config.WORKERS} worker${config.WORKERS === 1 ? "" : "s"}, pids ${
+        [...workers].map((w) => w.pid).join(" ")
+      } (supervisor ${Deno.pid}), open files per process ${openFiles}`,
       `  shop           ${base}/`,
       `  admin console  ${base}/admin`,
       `  metrics        ${base}/metrics`,
       `  health         ${base}/health`,
+      ...(config.ADMISSION_SECRET === undefined
+        ? [
+          `  note           ADMISSION_SECRET is unset: waiting rooms sign with a secret kept in ` +
+          `Redis, made anew if Redis loses its data; set it in production`,
+        ]
+        : []),
     ].join("\n"),
   );
 }

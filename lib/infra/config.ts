@@ -125,8 +125,10 @@ const schema = z.object({
       "tests from one address need that).",
   ),
   ADMISSION_SECRET: optional(z.string().min(32)).describe(
-    "Waiting rooms: the secret (32+ characters) that signs challenges and admissions, the same " +
-      "in every process. Unset: one is made once and kept in Redis (`<prefix>:admission-secret`).",
+    "Waiting rooms: the secret (32+ characters) that signs challenges and admissions in every " +
+      "process. Set it in production. Unset, one is kept in Redis (`<prefix>:admission-secret`), " +
+      "read there at each signing; if Redis loses its data, a new one is made and what was signed " +
+      "before is void.",
   ),
   CORS_ORIGINS: z.string().default("").transform((v) =>
     v.split(",").map((s) => s.trim()).filter((s) => s !== "")

@@ -3,7 +3,8 @@ import { arrayReply, loadScripts } from "../infra/redis/client.ts";
 import { admissionSecretKey, lineKeys, lineRateKey, saleKeys } from "../gate/keys.ts";
 import { AppError } from "../domain/errors.ts";
 import type { LineProgress, Sale, WaitingRoom } from "../domain/sale.ts";
-import { type Admission, type Challenge, LineTokens, newTicket } from "./tokens.ts";
+import { type Admission, type Challenge, newTicket } from "./tokens.ts";
+import { AdmissionSecret } from "./secret.ts";
 
 /** A ticket's state as the shopper protocol names it (docs/waiting-room.md). */
 export type TicketState = "waiting" | "admitted" | "used" | "expired" | "sold_out";
@@ -60,7 +61,7 @@ export class WaitingLine {
     private readonly redis: RedisClient,
     private readonly prefix: string,
     readonly scripts: Record<LineScript, Script>,
-    private readonly tokens: LineTokens,
+    private readonly secret: AdmissionSecret,
     /** Challenges, and joins, per client address per sale per minute; 0: no limit. */
     private readonly joinsPerIp: number,
   ) {}
@@ -71,12 +72,13 @@ export class WaitingLine {
     options: { secret: string | undefined; joinsPerIp: number },
   ): Promise<WaitingLine> {
     const scripts = await loadScripts(new URL("./", import.meta.url), SCRIPT_FILES);
-    const secret = options.secret ?? String(
-      await redis.evalScript(scripts.secret, [admissionSecretKey(prefix)], [
-        newTicket() + newTicket(),
-      ]),
+    const secret = await AdmissionSecret.load(
+      redis,
+      scripts.secret,
+      admissionSecretKey(prefix),
+      options.secret,
     );
-    return new WaitingLine(redis, prefix, scripts, new LineTokens(secret), options.joinsPerIp);
+    return new WaitingLine(redis, prefix, scripts, secret, options.joinsPerIp);
   }
 
   keys(saleId: number) {
@@ -85,7 +87,7 @@ export class WaitingLine {
 
   async challenge(sale: Sale, room: WaitingRoom, userId: string, ip: string): Promise<Challenge> {
     await this.limit(sale.id, "challenge", ip);
-    return this.tokens.challenge(sale.id, userId, room.powBits, Date.now());
+    return (await this.secret.current()).challenge(sale.id, userId, room.powBits, Date.now());
   }
 
   /** Joins the line once; the same shopper again gets their ticket. */
@@ -98,7 +100,7 @@ export class WaitingLine {
   ): Promise<{ created: boolean; view: TicketView }> {
     await this.limit(sale.id, "join", ip);
     if (
-      !this.tokens.proofHolds(
+      !(await this.secret.current()).proofHolds(
         sale.id,
         userId,
         proof.challenge,
@@ -175,15 +177,16 @@ export class WaitingLine {
         : null,
     };
     if (state === "admitted") {
-      view.admission = this.tokens.admission(sale.id, userId, ticket, expiresAtMs);
+      const tokens = await this.secret.current();
+      view.admission = tokens.admission(sale.id, userId, ticket, expiresAtMs);
       view.admissionExpiresAt = new Date(expiresAtMs).toISOString();
     }
     return view;
   }
 
   /** The ticket an admission admits, when it was signed for this sale and shopper. */
-  verifyAdmission(saleId: number, userId: string, token: string): Admission | null {
-    return this.tokens.verifyAdmission(saleId, userId, token);
+  verifyAdmission(saleId: number, userId: string, token: string): Promise<Admission | null> {
+    return this.secret.check((tokens) => tokens.verifyAdmission(saleId, userId, token));
   }
 
   /** The line's numbers, shared by a process's event streams for PROGRESS_TTL_MS. */

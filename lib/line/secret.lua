@@ -1,6 +1,7 @@
 --[[
-  secret.lua: the admission secret every process shares when none is configured: the first
-  process's candidate is kept, and everyone reads the one kept.
+  secret.lua: the admission secret every process shares when none is configured. A candidate is
+  kept when Redis holds none (the first ask ever, or the first after Redis lost its data), and
+  every ask reads the one kept.
 
   KEYS[1] the secret   ARGV[1] a fresh candidate
 

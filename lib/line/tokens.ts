@@ -21,7 +21,7 @@ export interface Admission {
  * The waiting room's signed strings, checked without Redis: challenges (sale, shopper, bits,
  * expiry) and admissions (sale, shopper, ticket, expiry). The shopper is in the signature, not in
  * the string, so a challenge or admission names nobody and proves nothing for anyone else. Every
- * process signs with the same secret (ADMISSION_SECRET, or the one kept in Redis).
+ * process signs with the same secret (secret.ts).
  */
 export class LineTokens {
   constructor(private readonly secret: string) {}

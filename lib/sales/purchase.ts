@@ -75,11 +75,12 @@ export class PurchaseService {
       return { result: "SALE_NOT_ACTIVE", status: "ENDED" };
     }
     if (this.cache.isSoldOutFor(saleId, userId)) return { result: "SOLD_OUT", remainingStock: 0 };
-    // Checked without Redis; purchase.lua then checks that it is admitted now, and consumes it.
+    // Checked without Redis unless the secret changed; purchase.lua then checks that it is
+    // admitted now, and consumes it.
     // Redis also knows whether the sale has a waiting room, so a stale cache lets nobody by.
     let ticket = "";
     if (admission !== undefined) {
-      const verified = this.line.verifyAdmission(saleId, userId, admission);
+      const verified = await this.line.verifyAdmission(saleId, userId, admission);
       if (!verified) return { result: "ADMISSION_INVALID" };
       ticket = verified.ticket;
     } else if (sale.waitingRoom) {

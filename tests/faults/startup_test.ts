@@ -17,6 +17,7 @@ Deno.test("the start prints its listening line once, with links to the shop, adm
     for (const path of ["/", "/admin", "/metrics", "/health"]) {
       assertEquals(lines(output, new RegExp(` http://localhost:${server.port}${path}$`)).length, 1);
     }
+    assertEquals(lines(output, /ADMISSION_SECRET is unset: .* set it in production$/).length, 1);
   } finally {
     await f.close([server]);
   }

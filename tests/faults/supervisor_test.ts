@@ -1,6 +1,7 @@
 /** The supervisor: restarts a worker that dies, passes SIGTERM on, and takes its workers with it. */
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { call } from "../helpers/client.ts";
+import { FaultProxy } from "../helpers/fault_proxy.ts";
 import { alive, serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -93,5 +94,51 @@ Deno.test("supervisor: kill -9 of the supervisor alone leaves no worker serving"
     assert(!await answers(server.url), "nothing serves the port");
   } finally {
     await f.close([server]);
+  }
+});
+
+Deno.test("supervisor: PostgreSQL refuses from the moment the first worker serves; the server keeps serving and starts the second once it is back", async () => {
+  const f = await serverFixture({ WORKERS: "2" });
+  const proxy = new FaultProxy(5432);
+  const server = new ServerProcess({
+    ...f.env,
+    DATABASE_URL: f.db.url.replace(":5432/", `:${proxy.port}/`),
+  });
+  try {
+    const starting = server.start().then(() => "started", (e: Error) => e.message);
+    // The first worker starts alone; the supervisor starts the second once the first is ready.
+    // PostgreSQL refuses from the moment the second exists, long before it can reach it.
+    let first: number | undefined;
+    let second: number | undefined;
+    const deadline = Date.now() + 30_000;
+    while (second === undefined && Date.now() < deadline) {
+      const workers = server.pids().slice(1);
+      first ??= workers[0];
+      second = workers.find((w) => w !== first);
+      if (second === undefined) await sleep(5);
+    }
+    proxy.refuse();
+    assert(first !== undefined && second !== undefined, `a second worker: ${server.pids()}`);
+    const supervisor = server.pid;
+    assert(await until(() => !alive(second!), 15_000), "the second worker could not start");
+
+    await sleep(6_000);
+    assert(alive(supervisor), `the supervisor keeps serving (start: ${await starting})`);
+    assert(alive(first), "the first worker keeps serving");
+    proxy.resume();
+
+    assertEquals(await starting, "started");
+    assertMatch(server.output, /listening on :\d+: 1 of 2 workers, /);
+    assert(await until(() => answers(server.url), 15_000), "/health answers 200 again");
+    const both = await until(() => {
+      const workers = server.pids().slice(1);
+      return workers.length === 2 && workers.includes(first!) && !workers.includes(second!) &&
+        listeners(workers, server.port).length === 2;
+    }, 30_000);
+    assert(both, `two workers serve: ${server.pids()}`);
+    assert(alive(supervisor), "the supervisor is still there");
+  } finally {
+    await f.close([server]);
+    proxy.close();
   }
 });

@@ -2,9 +2,9 @@ import { Redis } from "ioredis";
 import { lineKeys } from "../../lib/gate/keys.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
-import { type Answer, type Attempt, attemptOf, createSale } from "../helpers/client.ts";
+import { type Answer, type Attempt, attemptOf, call, createSale } from "../helpers/client.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
-import { buyWith, joinLine, readTicket } from "../helpers/line.ts";
+import { buyWith, joinLine, readTicket, solve, waitPast } from "../helpers/line.ts";
 import { RedisServer, serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 /**
@@ -307,6 +307,79 @@ Deno.test("waiting room: Redis restarted without its data; the line is lost, sho
     );
   } finally {
     await app.close();
+    await redis.stop();
+  }
+});
+
+Deno.test("waiting room: Redis loses its data and one process restarts; both processes sign and check alike", async () => {
+  const redis = await RedisServer.start();
+  const f = await serverFixture({ REDIS_URL: redis.url, QUEUE_JOINS_PER_IP: "0" });
+  const servers = [new ServerProcess(f.env), new ServerProcess(f.env)];
+  const [first, second] = servers as [ServerProcess, ServerProcess];
+  const direct = new Redis(redis.url);
+  const attempts: Attempt[] = [];
+  try {
+    await Promise.all(servers.map((s) => s.start()));
+    const stock = 4;
+    const saleId = await createQueuedSale(first.url, stock, 120);
+
+    // Redis loses everything, and one of the two processes restarts: it boots against an empty
+    // Redis, while the other has run all along.
+    await direct.flushall();
+    await first.stop();
+    await first.start();
+
+    // Each shopper's challenge comes from one process; the proof is accepted by the other (201)
+    // and by the one that made it (200, the same ticket).
+    const places: {
+      userId: string;
+      ticket: string;
+      issuer: ServerProcess;
+      other: ServerProcess;
+    }[] = [];
+    for (let i = 0; i < stock; i++) {
+      const [issuer, other] = i % 2 === 0 ? [first, second] : [second, first];
+      const userId = `secret-${i}`;
+      const path = `/api/sales/${saleId}/queue`;
+      const c = await pastRebuild(
+        `${userId}'s challenge`,
+        () => call(issuer.url, "POST", `${path}/challenge`, { userId }),
+      );
+      assertEquals(c.status, 200, JSON.stringify(c.body));
+      const proof = {
+        userId,
+        challenge: c.body.challenge,
+        nonce: solve(c.body.challenge, c.body.bits),
+      };
+      const there = await pastRebuild(
+        `${userId} joins`,
+        () => call(other.url, "POST", path, proof),
+      );
+      assertEquals(there.status, 201, `the other process: ${JSON.stringify(there.body)}`);
+      const here = await call(issuer.url, "POST", path, proof);
+      assertEquals(
+        [here.status, here.body.ticket],
+        [200, there.body.ticket],
+        JSON.stringify(here.body),
+      );
+      places.push({ userId, ticket: there.body.ticket, issuer, other });
+    }
+
+    // An admission handed out by one process buys through the other.
+    for (const p of places) {
+      const t = await waitPast(p.issuer.url, saleId, p.ticket);
+      assertEquals(t.body.state, "admitted", JSON.stringify(t.body));
+      const a = await buy(p.other.url, saleId, p.userId, t.body.admission);
+      assertEquals(a.result, "SUCCESS", JSON.stringify(a));
+      attempts.push(a);
+    }
+
+    const state = await waitUntilQuiet(f.sql, redis.url, f.prefix, saleId);
+    assertEquals([state.orders, state.sold], [stock, stock]);
+    assertEquals(await breaches(f.sql, state, saleId, attempts), NO_BREACHES);
+  } finally {
+    direct.disconnect();
+    await f.close(servers);
     await redis.stop();
   }
 });
