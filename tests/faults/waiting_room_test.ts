@@ -2,7 +2,14 @@ import { Redis } from "ioredis";
 import { lineKeys } from "../../lib/gate/keys.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { type Answer, type Attempt, attemptOf, createSale } from "../helpers/client.ts";
+import {
+  admin,
+  type Answer,
+  type Attempt,
+  attemptOf,
+  call,
+  createSale,
+} from "../helpers/client.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { buyWith, joinLine, readTicket, waitPast } from "../helpers/line.ts";
 import { RedisServer, serverFixture, ServerProcess } from "../helpers/processes.ts";
@@ -444,6 +451,75 @@ Deno.test("waiting room: Redis flushed mid-sale with no purchase to notice it; a
   } finally {
     direct.disconnect();
     await other?.stopServer();
+    await app.close();
+    await redis.stop();
+  }
+});
+
+Deno.test("waiting room: Redis restarted from a stale snapshot; nothing is admitted against its stale stock", async () => {
+  const redis = await RedisServer.start(["--save", "", "--appendonly", "no"]);
+  const app = await startTestApp({ REDIS_URL: redis.url, QUEUE_JOINS_PER_IP: "0" });
+  const direct = new Redis(redis.url);
+  try {
+    // 4 items, 8 shoppers in the pre-queue, and a snapshot of it all before the start.
+    const stock = 4;
+    const start = Date.now() + 5000;
+    const saleId = await createPrequeuedSale(app.url, stock, start, 10);
+    const places: { userId: string; ticket: string }[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await joinLine(app.url, saleId, `stale-${i}`);
+      assertEquals(r.status, 201, JSON.stringify(r.body));
+      places.push({ userId: `stale-${i}`, ticket: r.body.ticket });
+    }
+    const stale = `${redis.dir}/stale.rdb`;
+    await direct.save();
+    await Deno.copyFile(`${redis.dir}/dump.rdb`, stale);
+
+    // The sale starts: four are admitted, three of them buy, so one item is left.
+    const admissions = new Map<string, string>();
+    const deadline = Date.now() + 30_000;
+    while (admissions.size < stock) {
+      assert(Date.now() < deadline, `admissions: ${JSON.stringify([...admissions.keys()])}`);
+      await sleep(200);
+      for (const p of places) {
+        const t = await readTicket(app.url, saleId, p.ticket);
+        if (t.body.state === "admitted") admissions.set(p.userId, t.body.admission);
+      }
+    }
+    const attempts: Attempt[] = [];
+    for (const [userId, admission] of [...admissions].slice(0, 3)) {
+      attempts.push(await buy(app.url, saleId, userId, admission));
+    }
+    assertEquals(attempts.map((a) => a.result), ["SUCCESS", "SUCCESS", "SUCCESS"]);
+
+    // Redis comes back from the snapshot: the pre-queue undrawn, 4 items, none sold.
+    direct.disconnect();
+    await redis.kill();
+    await Deno.copyFile(stale, `${redis.dir}/dump.rdb`);
+    await redis.restart();
+
+    // With nobody buying or joining, the line alone must not trust that state: the first
+    // admissions after the restart count the one item PostgreSQL says is left.
+    let served = 0;
+    const until = Date.now() + 15_000;
+    while (served === 0) {
+      assert(Date.now() < until, "nothing was admitted after the restart");
+      await sleep(100);
+      const s = await call(app.url, "GET", `/api/admin/sales/${saleId}/stats`, undefined, admin);
+      if (s.status === 200 && s.body.queue.drawn) served = s.body.queue.served;
+    }
+    assertEquals(served, 1, `${served} admitted against the 1 item left`);
+
+    // The line sells the last item; the shoppers who bought before hear of their orders.
+    attempts.push(...await buyThrough(app.url, saleId, places, 60_000));
+    const state = await waitUntilQuiet(app.sql, redis.url, app.prefix, saleId);
+    assertEquals([state.orders, state.sold], [stock, stock]);
+    assertEquals(
+      await breaches(app.sql, state, saleId, attempts, { redisLostData: true }),
+      NO_BREACHES,
+    );
+  } finally {
+    direct.disconnect();
     await app.close();
     await redis.stop();
   }
