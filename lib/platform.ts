@@ -182,8 +182,14 @@ export async function openPlatform(config: Config): Promise<Platform> {
     secret: config.ADMISSION_SECRET,
     joinsPerIp: config.QUEUE_JOINS_PER_IP,
   });
-  const queue = new QueueService(cache, line);
-  const admitter = new Admitter(redis, config.REDIS_KEY_PREFIX, line, () => cache.all());
+  const queue = new QueueService(cache, line, reconciler);
+  const admitter = new Admitter(
+    redis,
+    config.REDIS_KEY_PREFIX,
+    line,
+    () => cache.all(),
+    reconciler,
+  );
   cache.onNotice((saleId) => stock.noticed(saleId));
   const purchases = new PurchaseService(
     cache,

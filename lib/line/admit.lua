@@ -13,6 +13,9 @@
   Returns {0}           another admitter holds the lease: nothing done
           {1, admitted} done (admitted: tickets moved from the line this step)
           {2}           the sale has started and its pre-queue is not drawn yet (draw.lua first)
+          {3}           the sale's state is missing, being rebuilt, or was built by another Redis
+                        server run (see purchase.lua): nobody is admitted until it is rebuilt
+                        from PostgreSQL, which the caller starts
 ]]
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return {0} end
@@ -27,10 +30,15 @@ for _, ticket in ipairs(gone) do
 end
 if #gone > 0 then redis.call('HINCRBY', KEYS[4], 'expired', #gone) end
 
-local meta = redis.call('HMGET', KEYS[2], 'state', 'start')
+local meta = redis.call('HMGET', KEYS[2], 'state', 'start', 'run')
 local stock = redis.call('GET', KEYS[3])
--- A sale being rebuilt has no stock to count on yet.
-if meta[1] ~= 'ready' or not stock or now < tonumber(meta[2]) then return {1, 0} end
+-- Stock of a lost, half-built or stale state (a restart from an old snapshot) is no count to admit
+-- by: the line waits for the rebuild.
+if meta[1] ~= 'ready' or not stock
+  or meta[3] ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then
+  return {3}
+end
+if now < tonumber(meta[2]) then return {1, 0} end
 if redis.call('HGET', KEYS[4], 'drawn') ~= '1' then return {2} end
 
 -- The small epsilon keeps 5 × 1.2 from flooring to 5 through binary rounding.

@@ -1,6 +1,7 @@
 import { arrayReply, type RedisClient } from "../infra/redis/client.ts";
 import { saleKeys } from "../gate/keys.ts";
 import type { Sale, WaitingRoom } from "../domain/sale.ts";
+import type { Reconciler } from "../recovery/reconciler.ts";
 import { drawOrder } from "./draw.ts";
 import type { WaitingLine } from "./line.ts";
 import { newTicket } from "./tokens.ts";
@@ -36,6 +37,7 @@ export class Admitter {
     private readonly line: WaitingLine,
     /** The sales this process knows of (the sale cache). */
     private readonly sales: () => Sale[],
+    private readonly reconciler: Reconciler,
   ) {}
 
   start(): void {
@@ -66,13 +68,20 @@ export class Admitter {
 
   /** One step of one sale's line (nothing unless this process holds its lease). */
   private async step(sale: WithRoom): Promise<void> {
-    if (await this.admit(sale) === "NOT_DRAWN") {
+    const admitted = await this.admit(sale);
+    if (admitted === "NOT_DRAWN") {
       await this.draw(sale.id);
       await this.admit(sale);
+    } else if (admitted === "STATE_MISSING") {
+      // Nobody in a line buys without an admission, so no purchase comes to start the rebuild: the
+      // line starts it, the reconciler's one-at-a-time rebuild that purchases start.
+      this.reconciler.ensure(sale.id);
     }
   }
 
-  private async admit(sale: WithRoom): Promise<"NOT_HOLDER" | "NOT_DRAWN" | "DONE"> {
+  private async admit(
+    sale: WithRoom,
+  ): Promise<"NOT_HOLDER" | "NOT_DRAWN" | "STATE_MISSING" | "DONE"> {
     const s = saleKeys(this.prefix, sale.id);
     const q = this.line.keys(sale.id);
     const room = sale.waitingRoom;
@@ -89,7 +98,16 @@ export class Admitter {
         ],
       ),
     );
-    return r[0] === 0 ? "NOT_HOLDER" : r[0] === 2 ? "NOT_DRAWN" : "DONE";
+    switch (r[0]) {
+      case 0:
+        return "NOT_HOLDER";
+      case 2:
+        return "NOT_DRAWN";
+      case 3:
+        return "STATE_MISSING";
+      default:
+        return "DONE";
+    }
   }
 
   /**

@@ -2,7 +2,9 @@
   join.lua: puts a shopper in a sale's line, once. Before the start the ticket goes to the
   pre-queue, whose order is drawn at the start (draw.lua); from the start on it takes the next
   number behind everyone who came before. The sale's window is read from its Redis state and the
-  clock is Redis server TIME, as purchase.lua does, so every process decides alike.
+  clock is Redis server TIME, as purchase.lua does, so every process decides alike. The pre-queue
+  closes for good at the start: a start moved later after it (or after the draw began) opens it
+  no more, and those who join before the new start take numbers behind the drawn line.
 
   KEYS[1] sale meta   KEYS[2] line meta   KEYS[3] users   KEYS[4] owners   KEYS[5] states
   KEYS[6] numbers     KEYS[7] pre         KEYS[8] line
@@ -35,7 +37,9 @@ redis.call('HSET', KEYS[3], ARGV[1], ticket)
 redis.call('HSET', KEYS[4], ticket, ARGV[1])
 redis.call('HSET', KEYS[5], ticket, 'w')
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-if now < start then
+-- `prequeued` is set once the start came (by the draw, or by the first join after it): a ticket
+-- put in the pre-queue after that would never be drawn.
+if now < start and redis.call('HEXISTS', KEYS[2], 'prequeued') == 0 then
   redis.call('ZADD', KEYS[7], seq, ticket)
   return {1, ticket, -1}
 end

@@ -1,8 +1,15 @@
 import { Redis } from "ioredis";
 import { lineKeys } from "../../lib/gate/keys.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { startTestApp } from "../helpers/app.ts";
-import { type Answer, type Attempt, attemptOf, call, createSale } from "../helpers/client.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import {
+  admin,
+  type Answer,
+  type Attempt,
+  attemptOf,
+  call,
+  createSale,
+} from "../helpers/client.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 import { buyWith, joinLine, readTicket, solve, waitPast } from "../helpers/line.ts";
 import { RedisServer, serverFixture, ServerProcess } from "../helpers/processes.ts";
@@ -380,6 +387,213 @@ Deno.test("waiting room: Redis loses its data and one process restarts; both pro
   } finally {
     direct.disconnect();
     await f.close(servers);
+    await redis.stop();
+  }
+});
+
+/** A waiting-room sale that starts at `start`, its pre-queue open since five minutes before. */
+function createPrequeuedSale(
+  base: string,
+  totalStock: number,
+  start: number,
+  admissionTtlSeconds: number,
+) {
+  return createSale(base, {
+    totalStock,
+    startTime: new Date(start).toISOString(),
+    waitingRoom: { powBits: 0, admissionTtlSeconds, overbook: 1, prequeueMinutes: 5 },
+  });
+}
+
+/**
+ * Reads every ticket, buying with each admission as it comes (a shopper who bought before hears
+ * ALREADY_PURCHASED), until every ticket is done: used, sold out or expired. The purchases, for
+ * the invariant checks.
+ */
+async function buyThrough(
+  base: string,
+  saleId: number,
+  places: { userId: string; ticket: string }[],
+  ms: number,
+): Promise<Attempt[]> {
+  const attempts: Attempt[] = [];
+  const states = new Map<string, string>();
+  const deadline = Date.now() + ms;
+  for (;;) {
+    for (const p of places) {
+      const t = await readTicket(base, saleId, p.ticket);
+      assertEquals(t.status, 200, JSON.stringify(t.body));
+      states.set(p.userId, t.body.state);
+      if (t.body.state === "admitted" && !attempts.some((a) => a.userId === p.userId)) {
+        attempts.push(await buy(base, saleId, p.userId, t.body.admission));
+      }
+    }
+    if ([...states.values()].every((s) => ["used", "sold_out", "expired"].includes(s))) {
+      return attempts;
+    }
+    assert(Date.now() < deadline, `the line is not done: ${JSON.stringify([...states])}`);
+    await sleep(200);
+  }
+}
+
+async function orderUsers(app: TestApp, saleId: number): Promise<string[]> {
+  const rows = await app.sql<{ user_id: string }[]>`
+    SELECT user_id FROM orders WHERE sale_id = ${saleId} ORDER BY user_id`;
+  return rows.map((r) => r.user_id);
+}
+
+Deno.test("waiting room: Redis flushed under a pre-queue; the line forms again at once and sells at the start", async () => {
+  const redis = await RedisServer.start();
+  const app = await startTestApp({ REDIS_URL: redis.url, QUEUE_JOINS_PER_IP: "0" });
+  const direct = new Redis(redis.url);
+  try {
+    const start = Date.now() + 8000;
+    const saleId = await createPrequeuedSale(app.url, 2, start, 120);
+    const first = await joinLine(app.url, saleId, "pre-0");
+    assertEquals([first.status, first.body.number], [201, null], JSON.stringify(first.body));
+
+    await direct.flushall();
+
+    // Nobody can buy before the start, so only the line itself can notice the loss.
+    const places: { userId: string; ticket: string }[] = [];
+    for (const userId of ["pre-0", "pre-1", "pre-2"]) {
+      const r = await pastRebuild(
+        `${userId} joins after the flush`,
+        () => joinLine(app.url, saleId, userId),
+      );
+      assertEquals([r.status, r.body.state, r.body.number], [201, "waiting", null]);
+      places.push({ userId, ticket: r.body.ticket });
+    }
+    assert(Date.now() < start, "the three joined the pre-queue");
+
+    // At the start the three are drawn; the two items go to the first two of the draw.
+    const attempts = await buyThrough(app.url, saleId, places, 30_000);
+    assertEquals(attempts.map((a) => a.result), ["SUCCESS", "SUCCESS"]);
+    const state = await waitUntilQuiet(app.sql, redis.url, app.prefix, saleId);
+    assertEquals([state.orders, state.sold], [2, 2]);
+    assertEquals(
+      await breaches(app.sql, state, saleId, attempts, { redisLostData: true }),
+      NO_BREACHES,
+    );
+  } finally {
+    direct.disconnect();
+    await app.close();
+    await redis.stop();
+  }
+});
+
+Deno.test("waiting room: Redis flushed mid-sale with no purchase to notice it; a join rebuilds the sale and it sells on", async () => {
+  const redis = await RedisServer.start();
+  const env = { REDIS_URL: redis.url, QUEUE_JOINS_PER_IP: "0" };
+  const app = await startTestApp(env);
+  let other: TestApp | undefined;
+  const direct = new Redis(redis.url);
+  try {
+    const saleId = await createQueuedSale(app.url, 3, 120);
+    const [early] = await joinInOrder([app.url], saleId, "flushed", 1);
+    const admitted = await waitPast(app.url, saleId, early!.ticket);
+    assertEquals(admitted.body.state, "admitted", JSON.stringify(admitted.body));
+    const attempts = [await buy(app.url, saleId, early!.userId, admitted.body.admission)];
+    assertEquals(attempts[0]!.result, "SUCCESS");
+
+    // This process's admitter stops: only the joins themselves can notice the loss.
+    app.platform.admitter.stop();
+    await direct.flushall();
+
+    const places: Place[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const userId = `flushed-${i}`;
+      const r = await pastRebuild(
+        `${userId} joins after the flush`,
+        () => joinLine(app.url, saleId, userId),
+      );
+      assertEquals([r.status, r.body.number], [201, i], JSON.stringify(r.body));
+      places.push({ userId, ticket: r.body.ticket, number: r.body.number });
+    }
+
+    // Another process admits the new line: two items are left (rebuilt from PostgreSQL) for three.
+    other = await startTestApp({ ...env, REDIS_KEY_PREFIX: app.prefix }, app.db);
+    attempts.push(...await buyThrough(other.url, saleId, places, 30_000));
+    assertEquals(await orderUsers(app, saleId), ["flushed-0", "flushed-1", "flushed-2"]);
+    const state = await waitUntilQuiet(app.sql, redis.url, app.prefix, saleId);
+    assertEquals([state.orders, state.sold], [3, 3]);
+    assertEquals(
+      await breaches(app.sql, state, saleId, attempts, { redisLostData: true }),
+      NO_BREACHES,
+    );
+  } finally {
+    direct.disconnect();
+    await other?.stopServer();
+    await app.close();
+    await redis.stop();
+  }
+});
+
+Deno.test("waiting room: Redis restarted from a stale snapshot; nothing is admitted against its stale stock", async () => {
+  const redis = await RedisServer.start(["--save", "", "--appendonly", "no"]);
+  const app = await startTestApp({ REDIS_URL: redis.url, QUEUE_JOINS_PER_IP: "0" });
+  const direct = new Redis(redis.url);
+  try {
+    // 4 items, 8 shoppers in the pre-queue, and a snapshot of it all before the start.
+    const stock = 4;
+    const start = Date.now() + 5000;
+    const saleId = await createPrequeuedSale(app.url, stock, start, 10);
+    const places: { userId: string; ticket: string }[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await joinLine(app.url, saleId, `stale-${i}`);
+      assertEquals(r.status, 201, JSON.stringify(r.body));
+      places.push({ userId: `stale-${i}`, ticket: r.body.ticket });
+    }
+    const stale = `${redis.dir}/stale.rdb`;
+    await direct.save();
+    await Deno.copyFile(`${redis.dir}/dump.rdb`, stale);
+
+    // The sale starts: four are admitted, three of them buy, so one item is left.
+    const admissions = new Map<string, string>();
+    const deadline = Date.now() + 30_000;
+    while (admissions.size < stock) {
+      assert(Date.now() < deadline, `admissions: ${JSON.stringify([...admissions.keys()])}`);
+      await sleep(200);
+      for (const p of places) {
+        const t = await readTicket(app.url, saleId, p.ticket);
+        if (t.body.state === "admitted") admissions.set(p.userId, t.body.admission);
+      }
+    }
+    const attempts: Attempt[] = [];
+    for (const [userId, admission] of [...admissions].slice(0, 3)) {
+      attempts.push(await buy(app.url, saleId, userId, admission));
+    }
+    assertEquals(attempts.map((a) => a.result), ["SUCCESS", "SUCCESS", "SUCCESS"]);
+
+    // Redis comes back from the snapshot: the pre-queue undrawn, 4 items, none sold.
+    direct.disconnect();
+    await redis.kill();
+    await Deno.copyFile(stale, `${redis.dir}/dump.rdb`);
+    await redis.restart();
+
+    // With nobody buying or joining, the line alone must not trust that state: the first
+    // admissions after the restart count the one item PostgreSQL says is left.
+    let served = 0;
+    const until = Date.now() + 15_000;
+    while (served === 0) {
+      assert(Date.now() < until, "nothing was admitted after the restart");
+      await sleep(100);
+      const s = await call(app.url, "GET", `/api/admin/sales/${saleId}/stats`, undefined, admin);
+      if (s.status === 200 && s.body.queue.drawn) served = s.body.queue.served;
+    }
+    assertEquals(served, 1, `${served} admitted against the 1 item left`);
+
+    // The line sells the last item; the shoppers who bought before hear of their orders.
+    attempts.push(...await buyThrough(app.url, saleId, places, 60_000));
+    const state = await waitUntilQuiet(app.sql, redis.url, app.prefix, saleId);
+    assertEquals([state.orders, state.sold], [stock, stock]);
+    assertEquals(
+      await breaches(app.sql, state, saleId, attempts, { redisLostData: true }),
+      NO_BREACHES,
+    );
+  } finally {
+    direct.disconnect();
+    await app.close();
     await redis.stop();
   }
 });

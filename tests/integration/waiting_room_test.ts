@@ -143,6 +143,85 @@ Deno.test("the pre-queue is drawn at the start from a recorded seed; later arriv
   }
 });
 
+Deno.test("a start moved later after the draw: those who join meanwhile queue behind the drawn line, in arrival order", async () => {
+  const app = await startTestApp(OPEN);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+  try {
+    const start = Date.now() + 3000;
+    const saleId = await createSale(app.url, {
+      totalStock: 3,
+      startTime: new Date(start).toISOString(),
+      waitingRoom: { powBits: 4, overbook: 1.0, prequeueMinutes: 5 },
+    });
+    const joined: { userId: string; ticket: string; number: number | null }[] = [];
+    const join = async (userId: string) => {
+      const j = await joinLine(app.url, saleId, userId);
+      assertEquals(j.status, 201, JSON.stringify(j.body));
+      joined.push({ userId, ticket: j.body.ticket, number: j.body.number });
+      return j.body;
+    };
+    await join("early-0");
+    await join("early-1");
+    const drawnBy = Date.now() + 15_000;
+    while (!(await stats(app, saleId)).queue.drawn) {
+      assert(Date.now() < drawnBy, "the pre-queue is drawn at the start");
+      await sleep(100);
+    }
+
+    // The admin moves the start 4 s later; one shopper joins before the new start, one after it.
+    const moved = start + 4000;
+    const patched = await call(app.url, "PATCH", `/api/admin/sales/${saleId}`, {
+      startTime: new Date(moved).toISOString(),
+    }, admin);
+    assertEquals(patched.status, 200, JSON.stringify(patched.body));
+    const meanwhile = await join("moved-0");
+    assert(Date.now() < moved, "moved-0 joined before the new start");
+    assertEquals(
+      meanwhile.number,
+      3,
+      "behind the two drawn, not in a pre-queue that is never drawn again",
+    );
+    await sleep(moved - Date.now() + 50);
+    assertEquals((await join("late-0")).number, 4);
+    for (const j of joined.slice(0, 2)) {
+      j.number = (await readTicket(app.url, saleId, j.ticket)).body.number;
+    }
+    assertEquals(joined.slice(0, 2).map((j) => j.number).sort(), [1, 2], "the drawn two");
+
+    // Served in the line's order: in each round (read from the last place to the first), whatever
+    // has left `waiting` is ahead of everything still waiting. Three items for four.
+    const byNumber = [...joined].sort((a, b) => b.number! - a.number!);
+    const final = new Map<string, string>();
+    const doneBy = Date.now() + 30_000;
+    while (final.size < joined.length) {
+      assert(Date.now() < doneBy, `the line is not done: ${JSON.stringify([...final])}`);
+      const round: { number: number; state: string }[] = [];
+      for (const j of byNumber) {
+        const t = await readTicket(app.url, saleId, j.ticket);
+        assertEquals(t.status, 200, JSON.stringify(t.body));
+        round.push({ number: j.number!, state: t.body.state });
+        if (t.body.state === "admitted") {
+          const bought = await buyWith(app.url, saleId, j.userId, t.body.admission);
+          assertEquals(bought.status, 201, JSON.stringify(bought.body));
+        } else if (t.body.state !== "waiting") {
+          final.set(j.userId, t.body.state);
+        }
+      }
+      const firstWaiting = Math.min(
+        ...round.filter((r) => r.state === "waiting").map((r) => r.number),
+      );
+      for (const r of round.filter((r) => r.state !== "waiting")) {
+        assert(r.number < firstWaiting, `#${r.number} was served while #${firstWaiting} waited`);
+      }
+      await sleep(50);
+    }
+    assertEquals(await orderUsers(app, saleId), ["early-0", "early-1", "moved-0"]);
+    assertEquals(final.get("late-0"), "sold_out");
+  } finally {
+    await app.close();
+  }
+});
+
 Deno.test("admissions: forged, another shopper's, another sale's, expired and reused ones are refused, across two processes", async () => {
   const a = await startTestApp(OPEN);
   const b = await startTestApp({ ...OPEN, REDIS_KEY_PREFIX: a.prefix }, a.db);
