@@ -89,7 +89,7 @@ function queueLines(q: QueueReport): string[] {
     `  ${"".padEnd(12)}${pad(GROUP_HEADS)}`,
     ...GROUPS.map(([label, key]) => `  ${label.padEnd(12)}${pad(groupCells(q[key]))}`),
     `  tau: arrival order vs the line's order (ticket numbers), tied pairs left out`,
-    `  line order vs admission stamps: tau ${
+    `  line order vs admission order (admittedSeq): tau ${
       tau(q.lineOrder.tau)
     } (${q.lineOrder.discordant} reversed of ${q.lineOrder.concordant + q.lineOrder.discordant})`,
     partyLine("honest shoppers", q.honest, q),
@@ -343,8 +343,9 @@ function queueSection(q: QueueReport): string {
       escape(q.seed === null ? "not seen" : `seed ${q.seed} at ${q.drawnAt}`)
     }. Tau compares the arrival order (two joins in flight together are tied) with the line's ` +
     `order (ticket numbers, which admissions follow), tied pairs left out: about 0 expected for ` +
-    `the pre-queue (shuffled at the start), 1 after the start. Line order against the server's ` +
-    `admission stamps: tau ${tau(q.lineOrder.tau)}, ${q.lineOrder.discordant} pairs reversed.</p>`,
+    `the pre-queue (shuffled at the start), 1 after the start. Line order against the order ` +
+    `the server admitted tickets in (admittedSeq): tau ${tau(q.lineOrder.tau)}, ` +
+    `${q.lineOrder.discordant} pairs reversed.</p>`,
     table(
       ["arrivals", ...GROUP_HEADS],
       GROUPS.map(([label, key]) => [label, ...groupCells(q[key])]),

@@ -327,22 +327,26 @@ export class Gate {
 
   /**
    * Every buyer of a sale whose stock reads 0, or null once it does not (stock came back, or the
-   * sale has no state). Paged (HSCAN), so a big sale costs a few short calls, not one long one.
+   * sale has no state) or once a buyer may have come between two pages (stock came back and sold
+   * out again meanwhile: buyers.lua's version moved). Paged (HSCAN), so a big sale costs a few short
+   * calls, not one long one.
    */
   async soldOutBuyers(saleId: number): Promise<Set<string> | null> {
     const k = this.keys(saleId);
     const buyers = new Set<string>();
     let cursor = "0";
+    let version: string | undefined;
     do {
       const r = arrayReply(
-        await this.redis.evalScript(this.scripts.buyers, [k.stock, k.buyers], [
+        await this.redis.evalScript(this.scripts.buyers, [k.stock, k.buyers, k.outbox, k.fence], [
           cursor,
           BUYERS_PAGE,
         ]),
       );
-      if (r[0] !== 0) return null;
+      if (r[0] !== 0 || (version !== undefined && String(r[2]) !== version)) return null;
       cursor = String(r[1]);
-      for (const userId of r.slice(2)) buyers.add(String(userId));
+      version = String(r[2]);
+      for (const userId of r.slice(3)) buyers.add(String(userId));
     } while (cursor !== "0");
     return buyers;
   }

@@ -45,6 +45,8 @@ export interface LineKeys {
   line: string;
   /** zset: admitted tickets not yet used, by expiry (epoch ms) */
   admitted: string;
+  /** hash: ticket -> its place in the order admissions went out (1 = the first admitted) */
+  admittedSeq: string;
   /** string: the admitter's lease */
   lease: string;
 }
@@ -60,6 +62,7 @@ export function lineKeys(prefix: string, saleId: number): LineKeys {
     pre: `${base}:pre`,
     line: `${base}:line`,
     admitted: `${base}:admitted`,
+    admittedSeq: `${base}:admittedseq`,
     lease: `${base}:lease`,
   };
 }

@@ -5,7 +5,8 @@
   outstanding admissions < remaining stock × overbook.
 
   KEYS[1] lease   KEYS[2] sale meta   KEYS[3] stock   KEYS[4] line meta   KEYS[5] line
-  KEYS[6] admitted   KEYS[7] states
+  KEYS[6] admitted   KEYS[7] states   KEYS[8] admittedSeq (ticket -> `served` as it admitted the
+  ticket: its place in the order admissions went out)
 
   ARGV[1] this admitter's token   ARGV[2] lease (ms)   ARGV[3] overbook   ARGV[4] admission
   lifetime (ms)   ARGV[5] tickets admitted per step at most
@@ -47,9 +48,11 @@ room = math.min(room, tonumber(ARGV[5]))
 if room <= 0 then return {1, 0} end
 local next = redis.call('ZPOPMIN', KEYS[5], room)
 local expires = now + tonumber(ARGV[4])
+local served = tonumber(redis.call('HGET', KEYS[4], 'served') or 0)
 for i = 1, #next, 2 do
   redis.call('ZADD', KEYS[6], expires, next[i])
   redis.call('HSET', KEYS[7], next[i], 'a')
+  redis.call('HSET', KEYS[8], next[i], served + (i + 1) / 2)
 end
 local admitted = #next / 2
 if admitted > 0 then redis.call('HINCRBY', KEYS[4], 'served', admitted) end

@@ -88,7 +88,7 @@ export class Admitter {
     const r = arrayReply(
       await this.redis.evalScript(
         this.line.scripts.admit,
-        [q.lease, s.meta, s.stock, q.meta, q.line, q.admitted, q.states],
+        [q.lease, s.meta, s.stock, q.meta, q.line, q.admitted, q.states, q.admittedSeq],
         [
           this.token,
           LEASE_MS,

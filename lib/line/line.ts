@@ -21,6 +21,8 @@ export interface TicketView {
   ahead: number | null;
   /** When to ask again without an event stream; null once nothing more will change by waiting. */
   retryAfterMs: number | null;
+  /** Its place in the order admissions went out (1 = the first admitted); null until admitted. */
+  admittedSeq: number | null;
   admission?: string;
   admissionExpiresAt?: string;
 }
@@ -144,7 +146,15 @@ export class WaitingLine {
     const r = arrayReply(
       await this.redis.evalScript(
         this.scripts.ticket,
-        [q.meta, q.owners, q.states, q.numbers, q.admitted, saleKeys(this.prefix, sale.id).stock],
+        [
+          q.meta,
+          q.owners,
+          q.states,
+          q.numbers,
+          q.admitted,
+          saleKeys(this.prefix, sale.id).stock,
+          q.admittedSeq,
+        ],
         [ticket],
       ),
     );
@@ -156,6 +166,7 @@ export class WaitingLine {
     const expiresAtMs = Number(r[5]);
     const stock = Number(r[6]);
     const now = Number(r[7]);
+    const admittedSeq = Number(r[8]) < 0 ? null : Number(r[8]);
     let state: TicketState = stored;
     if (state === "admitted" && expiresAtMs <= now) state = "expired";
     // Nobody waits for nothing: with no stock left, a ticket that has not bought is done.
@@ -175,6 +186,7 @@ export class WaitingLine {
       retryAfterMs: state === "waiting"
         ? (number === null ? Math.min(5000, Math.max(500, sale.startTime.getTime() - now)) : 2000)
         : null,
+      admittedSeq,
     };
     if (state === "admitted") {
       const tokens = await this.secret.current();
@@ -231,6 +243,7 @@ export class WaitingLine {
       q.pre,
       q.line,
       q.admitted,
+      q.admittedSeq,
     );
     this.progressCache.delete(saleId);
   }

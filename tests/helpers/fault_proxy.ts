@@ -1,11 +1,13 @@
 /**
  * A TCP proxy between the server and a backing service, for fault tests. `pause()` holds every
  * byte in both directions (a blackhole: connections stay open, nothing arrives) until `resume()`;
- * `reset()` cuts every open connection; `refuse()` also cuts every new one until `resume()`;
- * `latency(ms)` delays every chunk in both directions until `latency(0)`.
+ * `pauseReplies()` holds only what the service sends back, so requests still reach it and run
+ * there while their replies wait; `reset()` cuts every open connection; `refuse()` also cuts every
+ * new one until `resume()`; `latency(ms)` delays every chunk in both directions until `latency(0)`.
  */
 export class FaultProxy {
   private paused: PromiseWithResolvers<void> | null = null;
+  private repliesPaused: PromiseWithResolvers<void> | null = null;
   private refusing = false;
   private delayMs = 0;
   private conns = new Set<Deno.Conn>();
@@ -24,9 +26,15 @@ export class FaultProxy {
     this.paused ??= Promise.withResolvers<void>();
   }
 
+  pauseReplies(): void {
+    this.repliesPaused ??= Promise.withResolvers<void>();
+  }
+
   resume(): void {
     this.paused?.resolve();
     this.paused = null;
+    this.repliesPaused?.resolve();
+    this.repliesPaused = null;
     this.refusing = false;
   }
 
@@ -70,7 +78,10 @@ export class FaultProxy {
     const upstream = await Deno.connect({ hostname: "127.0.0.1", port: this.targetPort });
     this.conns.add(client);
     this.conns.add(upstream);
-    await Promise.allSettled([this.pump(client, upstream), this.pump(upstream, client)]);
+    await Promise.allSettled([
+      this.pump(client, upstream, false),
+      this.pump(upstream, client, true),
+    ]);
     for (const c of [client, upstream]) {
       this.conns.delete(c);
       try {
@@ -79,12 +90,16 @@ export class FaultProxy {
     }
   }
 
-  private async pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+  private async pump(from: Deno.Conn, to: Deno.Conn, replies: boolean): Promise<void> {
     const buffer = new Uint8Array(64 * 1024);
     for (;;) {
       const n = await from.read(buffer);
       if (n === null) return;
-      while (this.paused) await this.paused.promise;
+      for (;;) {
+        const held = this.paused ?? (replies ? this.repliesPaused : null);
+        if (!held) break;
+        await held.promise;
+      }
       if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
       let written = 0;
       while (written < n) written += await to.write(buffer.subarray(written, n));

@@ -150,7 +150,9 @@ Deno.test("deno task load: burst, storm, read and queue pass their checks agains
         // After the start, the line is the order of arrival: no pair reversed, and some ordered.
         assertEquals(q.afterStart.tau, 1, run.stdout);
         assert(q.afterStart.concordant > 0 && q.prequeue.tickets > 0, run.stdout);
+        // Admissions in the line's order, each with its own admittedSeq: pairs are compared.
         assertEquals(q.lineOrder.discordant, 0);
+        assert(q.lineOrder.concordant > 0, run.stdout);
         // Skipping the line buys nothing, however often.
         assert(q.skippers.purchases > 0);
         assertEquals(q.skippers.wins, 0);

@@ -138,6 +138,15 @@ Deno.test("the pre-queue is drawn at the start from a recorded seed; later arriv
     );
     const byNumber = numbers.sort((a, b) => Number(a[1]) - Number(b[1])).map((n) => n[0]);
     assertEquals(byNumber, expected);
+
+    // Admissions went out in the line's order: by number, the admitted read 1, 2, 3… as admittedSeq.
+    const views = await Promise.all(
+      [...early, ...late].map(async (e) => (await readTicket(app.url, saleId, e.ticket)).body),
+    );
+    const admittedInOrder = views.filter((v) => v.admittedSeq !== null)
+      .sort((a, b) => Number(a.number) - Number(b.number));
+    assert(admittedInOrder.length >= 10, JSON.stringify(views));
+    assertEquals(admittedInOrder.map((v) => v.admittedSeq), admittedInOrder.map((_, i) => i + 1));
   } finally {
     await app.close();
   }

@@ -1,5 +1,6 @@
-import { assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 import { type Evidence, judge } from "../../loadtest/invariants.ts";
+import { queueChecks } from "../../loadtest/queue.ts";
 import { type Attempt, parseStages, targetAt } from "../../loadtest/scenarios.ts";
 import { percentile, Recorder, sliceWidthMs } from "../../loadtest/stats.ts";
 
@@ -81,7 +82,7 @@ Deno.test("the judge expects whole orders only and leaves PostgreSQL out when no
     before: { total: 5, sold: 0, orders: 0, remaining: 5 },
     quantity: 2,
     shoppers: 10,
-    attempts: [],
+    attempts: [ok("a", "o1"), ok("b", "o2"), soldOut("c")],
     after: { total: 5, sold: 4, orders: 2, remaining: 1 },
     rows: null,
     missingInApi: 0,
@@ -114,4 +115,63 @@ Deno.test("percentiles, slices and ramp stages", () => {
     0,
     0,
   ]);
+});
+
+Deno.test("a check that compared nothing fails and says so, in the judge and in the queue's checks", () => {
+  // The sale was sold out before the run: its one shopper was refused, nothing was acknowledged.
+  const e: Evidence = {
+    before: { total: 2, sold: 2, orders: 2, remaining: 0 },
+    quantity: 1,
+    shoppers: 1,
+    attempts: [soldOut("c")],
+    after: { total: 2, sold: 2, orders: 2, remaining: 0 },
+    rows: [
+      { id: "o1", userId: "a", quantity: 1 },
+      { id: "o2", userId: "b", quantity: 1 },
+    ],
+    missingInApi: 0,
+  };
+  const vacuous = judge(e).filter((c) => !c.ok);
+  assertEquals(vacuous.map((c) => c.name.split(" (")[0]), [
+    "every acknowledged order is the shopper's order in the API",
+    "no shopper was acknowledged twice or told of two orders",
+    "PostgreSQL: every SUCCESS is in PostgreSQL",
+  ]);
+  assert(vacuous.every((c) => c.name.endsWith("(nothing compared: it proves nothing)")));
+
+  // Every admission in one step, all with the same expiry: no ordered pair to compare.
+  const pairs = (concordant: number, discordant: number, tied: number) => ({
+    tau: concordant + discordant === 0
+      ? null
+      : (concordant - discordant) / (concordant + discordant),
+    concordant,
+    discordant,
+    tied,
+  });
+  const report = {
+    afterStart: pairs(10, 0, 2),
+    lineOrder: pairs(0, 0, 124_750),
+    skippers: { clients: 4, purchases: 100, wins: 0 },
+    ended: { waiting: 0, lost: 0 },
+    requests: { requests: 20_000, errors: 0 },
+  };
+  const failing = (r: typeof report) =>
+    queueChecks(r, 9500).filter((c) => !c.ok).map((c) => c.name);
+  assertEquals(failing(report), [
+    "admissions went out in the line's order (nothing compared: it proves nothing)",
+  ]);
+  assertEquals(failing({ ...report, lineOrder: pairs(124_750, 0, 0) }), []);
+  assertEquals(failing({ ...report, lineOrder: pairs(124_749, 1, 0) }), [
+    "admissions went out in the line's order (1 of 124750 ordered pairs reversed)",
+  ]);
+  // Skippers that made no purchase prove nothing either; none asked for leaves their check out.
+  assertEquals(
+    failing({ ...report, skippers: { clients: 4, purchases: 0, wins: 0 } }).length,
+    1 + 1,
+  );
+  assertEquals(
+    queueChecks({ ...report, skippers: { clients: 0, purchases: 0, wins: 0 } }, 9500)
+      .some((c) => c.name.startsWith("clients skipping")),
+    false,
+  );
 });
