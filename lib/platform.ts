@@ -188,7 +188,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     config.REDIS_KEY_PREFIX,
     line,
     () => cache.all(),
-    reconciler,
+    (saleId) => reconciler.ensure(saleId),
   );
   cache.onNotice((saleId) => stock.noticed(saleId));
   const purchases = new PurchaseService(

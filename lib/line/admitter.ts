@@ -1,7 +1,6 @@
 import { arrayReply, type RedisClient } from "../infra/redis/client.ts";
 import { saleKeys } from "../gate/keys.ts";
 import type { Sale, WaitingRoom } from "../domain/sale.ts";
-import type { Reconciler } from "../recovery/reconciler.ts";
 import { drawOrder } from "./draw.ts";
 import type { WaitingLine } from "./line.ts";
 import { newTicket } from "./tokens.ts";
@@ -37,7 +36,8 @@ export class Admitter {
     private readonly line: WaitingLine,
     /** The sales this process knows of (the sale cache). */
     private readonly sales: () => Sale[],
-    private readonly reconciler: Reconciler,
+    /** Starts the sale's one-at-a-time rebuild from PostgreSQL (the reconciler's `ensure`). */
+    private readonly rebuild: (saleId: number) => void,
   ) {}
 
   start(): void {
@@ -75,7 +75,7 @@ export class Admitter {
     } else if (admitted === "STATE_MISSING") {
       // Nobody in a line buys without an admission, so no purchase comes to start the rebuild: the
       // line starts it, the reconciler's one-at-a-time rebuild that purchases start.
-      this.reconciler.ensure(sale.id);
+      this.rebuild(sale.id);
     }
   }
 
