@@ -59,15 +59,13 @@ export class SaleAdmin {
     return sale;
   }
 
-  /** Clears the sale's orders and starts its stock again, at `totalStock` if given. */
+  /**
+   * Clears the sale's orders and starts its stock again, at `totalStock` if given. All or nothing:
+   * the new total commits with the orders' deletion, inside the reset's fenced transaction.
+   */
   async reset(id: number, totalStock?: number): Promise<Drift> {
-    const sale = await this.sales.get(id);
-    if (!sale) throw new AppError("SALE_NOT_FOUND");
-    if (totalStock !== undefined && totalStock !== sale.totalStock) {
-      // Written before the reset, which rebuilds from PostgreSQL: the live state follows.
-      await this.sales.update(id, { totalStock }, async () => {});
-    }
-    const drift = await this.reconciler.reset(id);
+    if (!(await this.sales.get(id))) throw new AppError("SALE_NOT_FOUND");
+    const drift = await this.reconciler.reset(id, totalStock ?? null);
     // The line starts again too: its used tickets named orders that are gone.
     await this.line.clear(id);
     const fresh = await this.sales.get(id);
