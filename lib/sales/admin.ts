@@ -6,6 +6,7 @@ import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
 import type { WaitingLine } from "../line/line.ts";
 import type { SaleChanges, SaleRepository } from "./repository.ts";
+import type { Metrics } from "../infra/metrics.ts";
 import { type NewSale, type Sale, settingsOf } from "../domain/sale.ts";
 
 /** The shop admin's use cases: each keeps PostgreSQL, Redis and every process's cache in step. */
@@ -17,6 +18,7 @@ export class SaleAdmin {
     private readonly cache: SaleCache,
     private readonly reconciler: Reconciler,
     private readonly line: WaitingLine,
+    private readonly metrics: Metrics,
   ) {}
 
   async create(input: NewSale): Promise<Sale> {
@@ -66,8 +68,10 @@ export class SaleAdmin {
   async reset(id: number, totalStock?: number): Promise<Drift> {
     if (!(await this.sales.get(id))) throw new AppError("SALE_NOT_FOUND");
     const drift = await this.reconciler.reset(id, totalStock ?? null);
-    // The line starts again too: its used tickets named orders that are gone.
+    // The line starts again too: its used tickets named orders that are gone. So do the counts of
+    // the stats routes (the original platform's cleared with its orders table).
     await this.line.clear(id);
+    await this.metrics.restartOutcomes(id);
     const fresh = await this.sales.get(id);
     if (fresh) await this.cache.changed(fresh);
     return drift;
