@@ -26,8 +26,11 @@ export class SaleAdmin {
       throw new AppError("VALIDATION_FAILED", "endTime must be after startTime.");
     }
     const sale = await this.sales.insert(input);
-    await this.reconciler.reconcile(sale.id);
-    await this.cache.changed(sale);
+    // The sale exists from here on: an error now would have the admin create it a second time.
+    // Without Redis its live state is built by the first purchase that finds it missing
+    // (purchase.lua answers SALE_REBUILDING), and the other processes read it on their next refresh.
+    await this.reconciler.reconcile(sale.id).catch(() => {});
+    await this.cache.changed(sale).catch(() => {});
     return sale;
   }
 

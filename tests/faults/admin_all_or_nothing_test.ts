@@ -46,24 +46,81 @@ async function assertUnchanged(app: TestApp, redisUrl: string, saleId: number): 
   assertEquals([stats.body.sold, stats.body.remainingStock], [3, 7]);
 }
 
-Deno.test("a reset that meets a dead Redis changes nothing in PostgreSQL: the total and the orders stay", async () => {
+async function endTime(app: TestApp, saleId: number): Promise<number> {
+  const [row] = await app.sql<
+    { end_time: Date }[]
+  >`SELECT end_time FROM sales WHERE id = ${saleId}`;
+  return row!.end_time.getTime();
+}
+
+/** Waits until the app answers its health check again (it reconnects to Redis on its own). */
+async function healthy(app: TestApp): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (
+    (await fetch(`${app.url}/health`).then((r) => r.body?.cancel().then(() => r.status))) !== 200
+  ) {
+    assert(Date.now() < deadline, "the app reconnects to Redis");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test("admin changes that meet a dead Redis change nothing in PostgreSQL: the total, the times and the orders stay", async () => {
   const redisServer = await RedisServer.start(["--save", "", "--appendonly", "yes"]);
   const app = await startTestApp({ REDIS_URL: redisServer.url });
   try {
     const saleId = await saleWithThreeSold(app);
+    const endBefore = await endTime(app, saleId);
     await redisServer.kill();
     const statuses = await failedResets(app, saleId);
-    assertEquals(statuses, [503, 503]);
-    // Redis comes back with its data (appendonly); the app reconnects on its own.
+    const patch = await call(app.url, "PATCH", `/api/admin/sales/${saleId}`, {
+      totalStock: 20,
+    }, admin);
+    const times = await call(app.url, "PUT", `/sale/${saleId}/times`, {
+      startTime: new Date(Date.now() - 60_000).toISOString(),
+      endTime: new Date(Date.now() + 7_200_000).toISOString(),
+    }, admin);
+    assertEquals([...statuses, patch.status, times.status], [503, 503, 503, 503]);
+    assertEquals(await endTime(app, saleId), endBefore);
+    // Redis comes back with its data (appendonly).
     await redisServer.restart();
+    await healthy(app);
+    await assertUnchanged(app, redisServer.url, saleId);
+  } finally {
+    await app.close();
+    await redisServer.stop();
+  }
+});
+
+Deno.test("a sale created while Redis is down is created once, and sells once Redis is back", async () => {
+  const redisServer = await RedisServer.start();
+  const app = await startTestApp({ REDIS_URL: redisServer.url });
+  try {
+    await redisServer.kill();
+    // The sale is in PostgreSQL from the insert on: an error here would have the admin create it
+    // a second time. Its live state is built by the first purchase that finds it missing.
+    const create = await call(app.url, "POST", "/api/admin/sales", {
+      name: "Created offline",
+      totalStock: 2,
+      startTime: new Date(Date.now() - 60_000).toISOString(),
+      endTime: new Date(Date.now() + 3_600_000).toISOString(),
+    }, admin);
+    await redisServer.restart();
+    assertEquals(create.status, 201, JSON.stringify(create.body));
+    const saleId: number = create.body.id;
+    const created = await app.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM sales WHERE name = 'Created offline'`;
+    assertEquals(created[0]?.n, 1);
+    await healthy(app);
     const deadline = Date.now() + 10_000;
-    while (
-      (await fetch(`${app.url}/health`).then((r) => r.body?.cancel().then(() => r.status))) !== 200
-    ) {
-      assert(Date.now() < deadline, "the app reconnects to Redis");
+    for (;;) {
+      const a = await purchase(app.url, saleId, "first");
+      if (a.result === "SUCCESS") break;
+      assertEquals(a.result, "SALE_REBUILDING");
+      assert(Date.now() < deadline, "the sale's state is built from PostgreSQL");
       await new Promise((r) => setTimeout(r, 100));
     }
-    await assertUnchanged(app, redisServer.url, saleId);
+    const state = await readState(app.sql, redisServer.url, app.prefix, saleId);
+    assertEquals([state.total, state.orders, state.remaining], [2, 1, 1]);
   } finally {
     await app.close();
     await redisServer.stop();
