@@ -200,7 +200,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     stock,
     line,
   );
-  const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler, line);
+  const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler, line, metrics);
   const catalog = new Catalog(cache, gate, orders, stock, salesRepo);
   const live = new LiveFeed(stock, cache, line, {
     // At most four updates a second per stream (DESIGN §5).

@@ -1,10 +1,10 @@
 import { numberFormat } from "../parts/format.ts";
 
-/** How many purchase attempts ended in each outcome, by this server process. */
+/** How many purchase attempts ended in each outcome, by every server process, since the last reset. */
 export function OutcomeList(props: { outcomes: Record<string, number> }) {
   const entries = Object.entries(props.outcomes);
   return (
-    <ul class="outcomes" aria-label="Outcomes (this server process)">
+    <ul class="outcomes" aria-label="Outcomes since the last reset">
       {entries.length === 0 && <li class="muted">No purchase attempts yet</li>}
       {entries.sort().map(([code, n]) => (
         <li key={code}>

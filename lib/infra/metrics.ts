@@ -5,6 +5,8 @@ import { loadScript, type RedisClient, type Script } from "./redis/client.ts";
  * deployment: each process adds what it counted since its last flush to totals in Redis about once
  * a second (`metrics_flush.lua`), and every scrape reads those totals. Whichever process a scrape
  * lands on, it sees the same numbers, and they never go back (a worker's restart resets nothing).
+ * The stats routes count a sale's outcomes from its last reset instead: the totals minus a
+ * baseline the reset records (`metrics_baseline.lua`), so the Prometheus counters never go back.
  */
 
 export const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
@@ -67,6 +69,8 @@ export interface MetricSources {
 export interface Totals {
   /** Counter and histogram series -> total of every process. */
   counters: Map<string, number>;
+  /** A sale's purchase series -> its total at the sale's last reset. */
+  baselines: Map<string, number>;
   /** Gauge -> sum over the processes that reported in the last GONE_MS. */
   gauges: Map<string, number>;
   processes: number;
@@ -74,12 +78,20 @@ export interface Totals {
 
 /**
  * The deployment's metrics, shared by its processes: counter totals (series -> value), each
- * process's gauges (process -> JSON) and when each process last reported (process -> Redis ms).
- * One hash tag, so the flush script touches one Redis Cluster slot.
+ * process's gauges (process -> JSON), when each process last reported (process -> Redis ms), and
+ * the totals of each sale's purchase series at its last reset (series -> value). One hash tag, so
+ * the scripts touch one Redis Cluster slot.
  */
-export function metricsKeys(prefix: string): { counters: string; gauges: string; seen: string } {
+export function metricsKeys(
+  prefix: string,
+): { counters: string; gauges: string; seen: string; baselines: string } {
   const base = `${prefix}:{metrics}`;
-  return { counters: `${base}:counters`, gauges: `${base}:gauges`, seen: `${base}:seen` };
+  return {
+    counters: `${base}:counters`,
+    gauges: `${base}:gauges`,
+    seen: `${base}:seen`,
+    baselines: `${base}:baselines`,
+  };
 }
 
 const PURCHASES = "flashsale_purchases_total";
@@ -118,11 +130,15 @@ export class Metrics {
     private readonly redis: RedisClient,
     private readonly keys: ReturnType<typeof metricsKeys>,
     private readonly script: Script,
+    private readonly baselineScript: Script,
   ) {}
 
   static async load(redis: RedisClient, prefix: string): Promise<Metrics> {
-    const script = await loadScript(new URL("./metrics_flush.lua", import.meta.url));
-    return new Metrics(redis, metricsKeys(prefix), script);
+    const [script, baseline] = await Promise.all([
+      loadScript(new URL("./metrics_flush.lua", import.meta.url)),
+      loadScript(new URL("./metrics_baseline.lua", import.meta.url)),
+    ]);
+    return new Metrics(redis, metricsKeys(prefix), script, baseline);
   }
 
   recordPurchase(saleId: number, result: string, ms: number): void {
@@ -170,13 +186,28 @@ export class Metrics {
   }
 
   /**
+   * Starts the sale's outcomes, as the stats routes count them, again from now: called once a reset
+   * of the sale has committed. This process sends its counts first, so its answers from before the
+   * reset stay out; another process's, counted in the second before and not yet sent, come in.
+   */
+  async restartOutcomes(saleId: number): Promise<void> {
+    await this.flush();
+    await this.redis.evalScript(
+      this.baselineScript,
+      [this.keys.counters, this.keys.baselines],
+      [`${PURCHASES}{sale="${saleId}",result="`],
+    );
+  }
+
+  /**
    * The deployment's totals: one read of each hash, so two scrapes never disagree backwards.
    * Series of past sales are left out, and the next flush deletes them from the hash.
    */
   async totals(): Promise<Totals> {
-    const [counters, gauges] = await Promise.all([
+    const [counters, gauges, baselines] = await Promise.all([
       this.redis.hgetall(this.keys.counters),
       this.redis.hgetall(this.keys.gauges),
+      this.redis.hgetall(this.keys.baselines),
     ]);
     const summed = new Map<string, number>();
     let processes = 0;
@@ -193,17 +224,21 @@ export class Metrics {
     }
     return {
       counters: kept,
+      baselines: new Map(Object.entries(baselines).map(([series, n]) => [series, Number(n)])),
       gauges: summed,
       processes,
     };
   }
 
-  /** A sale's purchase outcomes (result -> count) in the totals. */
+  /** A sale's purchase outcomes (result -> count) in the totals, since the sale's last reset. */
   static outcomesOf(totals: Totals, saleId: number): Record<string, number> {
     const head = `${PURCHASES}{sale="${saleId}",result="`;
     const out: Record<string, number> = {};
     for (const [series, n] of totals.counters) {
-      if (series.startsWith(head)) out[series.slice(head.length, -2)] = n;
+      if (!series.startsWith(head)) continue;
+      // Read alongside the counters, a baseline may be a reset newer than them: nothing since.
+      const since = n - (totals.baselines.get(series) ?? 0);
+      if (since > 0) out[series.slice(head.length, -2)] = since;
     }
     return out;
   }
@@ -287,7 +322,7 @@ export class Metrics {
     for (const series of dropped) args.push(series, "drop");
     await this.redis.evalScript(
       this.script,
-      [this.keys.counters, this.keys.gauges, this.keys.seen],
+      [this.keys.counters, this.keys.gauges, this.keys.seen, this.keys.baselines],
       args,
     );
     for (const series of dropped) this.dropping.delete(series);

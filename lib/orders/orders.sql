@@ -39,8 +39,10 @@ RETURNING id, name, description, total_stock, per_user_limit, start_time, end_ti
        updated_at;
 
 -- name: claimReset
--- A reset's fenced step: as claimCount, in the transaction that deletes the orders.
-UPDATE sales SET rebuild_token = $2::bigint, reset_at = greatest(reset_at, $3), updated_at = now()
+-- A reset's fenced step: as claimCount, in the transaction that deletes the orders. The new total
+-- stock ($4, null: unchanged) commits with the deletion or not at all.
+UPDATE sales SET rebuild_token = $2::bigint, reset_at = greatest(reset_at, $3),
+                 total_stock = coalesce($4::int, total_stock), updated_at = now()
 WHERE id = $1 AND rebuild_token <= $2::bigint
 RETURNING id;
 

@@ -131,16 +131,23 @@ export class OrderRepository {
   }
 
   /**
-   * Clears a sale's orders and voids every reservation stamped at or before `resetAtMs` (Redis
-   * time), so a write still in flight from before the reset cannot land afterwards. Refused
-   * (false, nothing deleted) unless `token` is at least the highest fencing token seen.
+   * Clears a sale's orders, sets its total stock when `totalStock` is not null, and voids every
+   * reservation stamped at or before `resetAtMs` (Redis time), so a write still in flight from
+   * before the reset cannot land afterwards. Refused (false, nothing written) unless `token` is at
+   * least the highest fencing token seen.
    */
-  async clearSale(saleId: number, token: string, resetAtMs: number): Promise<boolean> {
+  async clearSale(
+    saleId: number,
+    token: string,
+    resetAtMs: number,
+    totalStock: number | null,
+  ): Promise<boolean> {
     return await this.sql.begin(async (tx) => {
       const claimed = await tx.unsafe(Q.claimReset, [
         saleId,
         token,
         new Date(resetAtMs).toISOString(),
+        totalStock,
       ]);
       if (claimed.count === 0) return false;
       await tx.unsafe(Q.deleteBySale, [saleId]);

@@ -78,9 +78,13 @@ export class Reconciler {
    * cannot land after the count. (Purchases stay refused until the rebuild, which takes longer than
    * the millisecond that stamps them, so every later reservation is stamped after the hold.) Never
    * joins another job: a reconcile already running would delete nothing.
+   *
+   * A new `totalStock` is written in the transaction that deletes the orders: a reset that fails
+   * before it (Redis away, another rebuild holding the sale) leaves the total as it was, together
+   * with the orders it counts.
    */
-  reset(saleId: number): Promise<Drift> {
-    return this.enqueue(saleId, "reset");
+  reset(saleId: number, totalStock: number | null = null): Promise<Drift> {
+    return this.enqueue(saleId, "reset", totalStock);
   }
 
   /** Starts a reconcile in the background unless a job of the sale is already queued here. */
@@ -91,11 +95,11 @@ export class Reconciler {
     );
   }
 
-  private enqueue(saleId: number, kind: Kind): Promise<Drift> {
+  private enqueue(saleId: number, kind: Kind, totalStock: number | null = null): Promise<Drift> {
     const last = this.jobs.get(saleId);
     if (kind === "reconcile" && last?.kind === "reconcile") return last.done;
     const done = (last?.done.catch(() => {}) ?? Promise.resolve()).then(() =>
-      this.holdAndRun(saleId, kind)
+      this.holdAndRun(saleId, kind, totalStock)
     );
     const job = { kind, done };
     this.jobs.set(saleId, job);
@@ -105,7 +109,7 @@ export class Reconciler {
     return done;
   }
 
-  private async holdAndRun(saleId: number, kind: Kind): Promise<Drift> {
+  private async holdAndRun(saleId: number, kind: Kind, totalStock: number | null): Promise<Drift> {
     const snapshot = await this.gate.hold(saleId, this.leaseMs);
     if (!snapshot) throw new RebuildingElsewhere(saleId);
     const renewal = setInterval(() => {
@@ -115,7 +119,7 @@ export class Reconciler {
     try {
       let drained = 0;
       if (kind === "reset") {
-        if (!(await this.orders.clearSale(saleId, snapshot.token, snapshot.heldAtMs))) {
+        if (!(await this.orders.clearSale(saleId, snapshot.token, snapshot.heldAtMs, totalStock))) {
           throw superseded(saleId);
         }
         await this.gate.clearOutbox(saleId);

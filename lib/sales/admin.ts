@@ -6,6 +6,7 @@ import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
 import type { WaitingLine } from "../line/line.ts";
 import type { SaleChanges, SaleRepository } from "./repository.ts";
+import type { Metrics } from "../infra/metrics.ts";
 import { type NewSale, type Sale, settingsOf } from "../domain/sale.ts";
 
 /** The shop admin's use cases: each keeps PostgreSQL, Redis and every process's cache in step. */
@@ -17,6 +18,7 @@ export class SaleAdmin {
     private readonly cache: SaleCache,
     private readonly reconciler: Reconciler,
     private readonly line: WaitingLine,
+    private readonly metrics: Metrics,
   ) {}
 
   async create(input: NewSale): Promise<Sale> {
@@ -24,8 +26,11 @@ export class SaleAdmin {
       throw new AppError("VALIDATION_FAILED", "endTime must be after startTime.");
     }
     const sale = await this.sales.insert(input);
-    await this.reconciler.reconcile(sale.id);
-    await this.cache.changed(sale);
+    // The sale exists from here on: an error now would have the admin create it a second time.
+    // Without Redis its live state is built by the first purchase that finds it missing
+    // (purchase.lua answers SALE_REBUILDING), and the other processes read it on their next refresh.
+    await this.reconciler.reconcile(sale.id).catch(() => {});
+    await this.cache.changed(sale).catch(() => {});
     return sale;
   }
 
@@ -59,17 +64,17 @@ export class SaleAdmin {
     return sale;
   }
 
-  /** Clears the sale's orders and starts its stock again, at `totalStock` if given. */
+  /**
+   * Clears the sale's orders and starts its stock again, at `totalStock` if given. All or nothing:
+   * the new total commits with the orders' deletion, inside the reset's fenced transaction.
+   */
   async reset(id: number, totalStock?: number): Promise<Drift> {
-    const sale = await this.sales.get(id);
-    if (!sale) throw new AppError("SALE_NOT_FOUND");
-    if (totalStock !== undefined && totalStock !== sale.totalStock) {
-      // Written before the reset, which rebuilds from PostgreSQL: the live state follows.
-      await this.sales.update(id, { totalStock }, async () => {});
-    }
-    const drift = await this.reconciler.reset(id);
-    // The line starts again too: its used tickets named orders that are gone.
+    if (!(await this.sales.get(id))) throw new AppError("SALE_NOT_FOUND");
+    const drift = await this.reconciler.reset(id, totalStock ?? null);
+    // The line starts again too: its used tickets named orders that are gone. So do the counts of
+    // the stats routes (the original platform's cleared with its orders table).
     await this.line.clear(id);
+    await this.metrics.restartOutcomes(id);
     const fresh = await this.sales.get(id);
     if (fresh) await this.cache.changed(fresh);
     return drift;

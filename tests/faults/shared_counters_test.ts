@@ -88,3 +88,67 @@ Deno.test("two processes on one port: every scrape of /metrics, /sale/stats and 
     await f.close(servers);
   }
 });
+
+Deno.test("two processes on one port: /sale/stats counts from the sale's last reset, wherever the reset ran", async () => {
+  const f = await serverFixture();
+  const first = new ServerProcess(f.env);
+  const servers = [first, new ServerProcess(f.env, first.port)];
+  try {
+    await Promise.all(servers.map((s) => s.start()));
+    const saleId = await createSale(first.url, { totalStock: 10 });
+    await new Promise((r) => setTimeout(r, 300)); // the other process hears of the sale
+    const buy = (prefix: string, n: number) =>
+      pool(n, 5, async (i) => {
+        const res = await fetch(`${first.url}/api/sales/${saleId}/purchase`, {
+          client,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ userId: `${prefix}-${i}` }),
+        });
+        return (await res.json()).result as string;
+      });
+    const stats = async () =>
+      (await (await get(`${first.url}/sale/stats?saleId=${saleId}`)).json()).purchases;
+    /** Polls until the stats show `expected`, then requires them to stay so. */
+    const settlesAt = async (expected: Record<string, number>) => {
+      const seen: unknown[] = [];
+      const deadline = Date.now() + 5_000;
+      let settledRounds = 0;
+      while (settledRounds < 10) {
+        const now = await stats();
+        seen.push(now);
+        if (JSON.stringify(now) === JSON.stringify(expected)) settledRounds++;
+        else {
+          assertEquals(settledRounds, 0, `changed after settling: ${JSON.stringify(seen)}`);
+          assert(
+            Date.now() < deadline,
+            `never showed ${JSON.stringify(expected)}: ${JSON.stringify(seen)}`,
+          );
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+
+    assertEquals(countBy(await buy("before", 30), (r) => r), { SUCCESS: 10, SOLD_OUT: 20 });
+    // Every process has sent its counts from before the reset: the totals hold all 20 refusals.
+    await settlesAt({ successCount: 10, failedCount: 20, totalCount: 30 });
+    const reset = await fetch(`${first.url}/sale/reset?saleId=${saleId}`, {
+      client,
+      method: "POST",
+      headers: { "content-type": "application/json", ...admin },
+      body: JSON.stringify({ stock: 4 }),
+    });
+    assertEquals(reset.status, 200, await reset.text());
+    await new Promise((r) => setTimeout(r, 300)); // the other process hears of the reset
+    assertEquals(countBy(await buy("after", 12), (r) => r), { SUCCESS: 4, SOLD_OUT: 8 });
+    await settlesAt({ successCount: 4, failedCount: 8, totalCount: 12 });
+    // Prometheus counts on across the reset, whichever process a scrape lands on.
+    const text = await (await get(`${first.url}/metrics`)).text();
+    assertEquals(
+      metric(text, `flashsale_purchases_total{sale="${saleId}",result="SOLD_OUT"}`),
+      28,
+    );
+  } finally {
+    await f.close(servers);
+  }
+});

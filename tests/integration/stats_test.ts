@@ -1,6 +1,6 @@
 import { assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
-import { call, createSale, pool, purchase } from "../helpers/client.ts";
+import { admin, call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
 import { createTestDatabase } from "../helpers/env.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
 
@@ -66,6 +66,41 @@ Deno.test("GET /sale/stats reads no PostgreSQL: it answers while PostgreSQL does
     assertEquals(last, { successCount: 3, failedCount: 2, totalCount: 5 });
   } finally {
     proxy.close();
+    await app.close();
+  }
+});
+
+Deno.test("GET /sale/stats counts from the sale's last reset, as the original platform did; /metrics never goes back", async () => {
+  const app = await startTestApp();
+  try {
+    const saleId = await createSale(app.url, { totalStock: 3 });
+    const before = await pool(5, 5, (i) => purchase(app.url, saleId, `before-${i}`));
+    assertEquals(countBy(before, (a) => a.result), { SUCCESS: 3, SOLD_OUT: 2 });
+    const reset = await call(app.url, "POST", `/sale/reset?saleId=${saleId}`, { stock: 2 }, admin);
+    assertEquals(reset.status, 200, JSON.stringify(reset.body));
+    const after = await pool(6, 6, (i) => purchase(app.url, saleId, `after-${i}`));
+    assertEquals(countBy(after, (a) => a.result), { SUCCESS: 2, SOLD_OUT: 4 });
+    // The counts reach the shared totals in Redis with the process's next flush.
+    await app.platform.metrics.flush();
+    const stats = await call(app.url, "GET", `/sale/stats?saleId=${saleId}`);
+    assertEquals(stats.body.purchases, { successCount: 2, failedCount: 4, totalCount: 6 });
+    const outcomes = await call(
+      app.url,
+      "GET",
+      `/api/admin/sales/${saleId}/stats`,
+      undefined,
+      admin,
+    );
+    assertEquals(outcomes.body.outcomes, { SUCCESS: 2, SOLD_OUT: 4 });
+    // Prometheus counters count on across the reset.
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    assertEquals(
+      ["SUCCESS", "SOLD_OUT"].map((r) =>
+        metric(text, `flashsale_purchases_total{sale="${saleId}",result="${r}"}`)
+      ),
+      [5, 6],
+    );
+  } finally {
     await app.close();
   }
 });

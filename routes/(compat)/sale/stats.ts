@@ -6,7 +6,8 @@ import { seedSaleId } from "../../../lib/web/compat.ts";
 
 /**
  * Public and polled, so it reads Redis only: successes are the sale's buyers (orders committed or
- * on their way to PostgreSQL), refusals those every process answered (the shared totals).
+ * on their way to PostgreSQL), refusals those every process answered since the sale's last reset
+ * (the shared totals), as the original platform counted them.
  */
 export const handler: Handlers = {
   async GET(ctx) {
