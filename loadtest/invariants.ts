@@ -4,7 +4,7 @@
  * PostgreSQL directly, so a bug in the API's own counting cannot hide a breach.
  */
 import postgres from "postgres";
-import { type Attempt, type Check, pool } from "./scenarios.ts";
+import { type Attempt, type Check, pool } from "./driver.ts";
 
 export interface SaleStats {
   total: number;

@@ -2,8 +2,8 @@
  * The run's result: the summary printed to stdout, the JSON file, and a self-contained HTML page
  * (inline SVG, no script, no external asset) that a person can open from disk or attach anywhere.
  */
-import type { GroupFigures, Party, QueueReport, Waits } from "./queue.ts";
-import type { Check } from "./scenarios.ts";
+import type { Check } from "./driver.ts";
+import type { GroupFigures, Party, QueueReport, Waits } from "./queue_figures.ts";
 import type { Slice, Summary } from "./stats.ts";
 
 export interface RunResult {

@@ -7,9 +7,11 @@
  */
 import { parseArgs } from "node:util";
 import { Admin, judge, missingInApi, readOrders, type SaleStats, settle } from "./invariants.ts";
-import { queue, type QueueSettings } from "./queue.ts";
+import { queue } from "./queue.ts";
+import type { QueueSettings } from "./queue_figures.ts";
 import { formatSummary, type RunResult, writeReport } from "./report.ts";
-import { Driver, parseStages, type ScenarioOptions, SCENARIOS, type Stage } from "./scenarios.ts";
+import { Driver } from "./driver.ts";
+import { parseStages, type ScenarioOptions, SCENARIOS, type Stage } from "./scenarios.ts";
 
 const USAGE =
   `deno task load [--scenario burst|ramp|soldout|storm|read|queue] [--url URL] [--sale ID]

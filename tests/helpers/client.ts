@@ -1,4 +1,4 @@
-import type { Attempt } from "../../loadtest/scenarios.ts";
+import type { Attempt } from "../../loadtest/driver.ts";
 import { ADMIN_TOKEN } from "./env.ts";
 
 export type { Attempt };

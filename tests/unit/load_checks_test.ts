@@ -1,7 +1,8 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { type Evidence, judge } from "../../loadtest/invariants.ts";
-import { queueChecks } from "../../loadtest/queue.ts";
-import { type Attempt, parseStages, targetAt } from "../../loadtest/scenarios.ts";
+import type { Attempt } from "../../loadtest/driver.ts";
+import { queueChecks } from "../../loadtest/queue_figures.ts";
+import { parseStages, targetAt } from "../../loadtest/scenarios.ts";
 import { percentile, Recorder, sliceWidthMs } from "../../loadtest/stats.ts";
 
 const ok = (userId: string, orderId: string): Attempt => ({
