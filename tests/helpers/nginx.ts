@@ -111,8 +111,10 @@ export class NginxProcess {
       if (!from.test(text)) throw new Error(`proxy/nginx.conf has no ${from}`);
       return text.replace(from, to);
     };
-    let conf = replace(
-      project,
+    // One worker: one round robin over the instances, whichever connection a request comes on.
+    let conf = replace(project, /worker_processes auto;/, "worker_processes 1;");
+    conf = replace(
+      conf,
       /server app:8000;/,
       appPorts.map((p) => `server 127.0.0.1:${p};`).join("\n    "),
     );

@@ -114,7 +114,7 @@ Deno.test("nginx: a shopper waits seconds, not a minute, for an app that is down
   // 502, 503 and 504 of nginx's own answer in the app's error shape.
   const errorPage = findAll(conf, "error_page").find((d) => d.args.includes("502"));
   assert(errorPage, "error_page 502 503 504");
-  assertEquals(errorPage.args.slice(0, 3), ["502", "503", "504"]);
+  assertEquals(errorPage.args.slice(0, 4), ["502", "503", "504", "=503"]);
   const target = location(conf, errorPage.args.at(-1)!).block!;
   const [status, body] = target.find((d) => d.name === "return")!.args;
   assertEquals(status, "503");
