@@ -1,5 +1,6 @@
 import { parse } from "yaml";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { TOOLS_ONLY } from "../../dev/server_deps.ts";
 import { type Directive, findAll, parseNginx } from "../helpers/nginx.ts";
 
 /**
@@ -150,4 +151,32 @@ Deno.test("compose: the app's and the bridge's health checks run with what the i
   } finally {
     await server.shutdown();
   }
+});
+
+/** Every .ts/.tsx file under `dir`, relative to the root. */
+async function* sources(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(new URL(dir, ROOT))) {
+    const path = `${dir}${entry.name}`;
+    if (entry.isDirectory && !["node_modules", ".git", ".tools"].includes(entry.name)) {
+      yield* sources(`${path}/`);
+    } else if (entry.isFile && /\.tsx?$/.test(entry.name)) yield path;
+  }
+}
+
+Deno.test("image: the test and load tools it leaves out are imported by nothing the server runs", async () => {
+  const dockerfile = await Deno.readTextFile(new URL("Dockerfile", ROOT));
+  assert(dockerfile.includes("dev/server_deps.ts && deno install"), "the Dockerfile prunes them");
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  for (const name of TOOLS_ONLY) assert(config.imports[name], `${name} is in deno.json`);
+  const offenders: string[] = [];
+  for await (const path of sources("")) {
+    if (/^(tests|loadtest|dev)\//.test(path)) continue;
+    const text = await Deno.readTextFile(new URL(path, ROOT));
+    for (const name of TOOLS_ONLY) {
+      if (new RegExp(`from "(npm:)?${name}(@[^"/]*)?(/[^"]*)?"`).test(text)) {
+        offenders.push(`${path}: ${name}`);
+      }
+    }
+  }
+  assertEquals(offenders, []);
 });
