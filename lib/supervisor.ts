@@ -136,7 +136,9 @@ export async function supervise(config: Config, entry: string): Promise<void> {
         [...workers].map((w) => w.pid).join(" ")
       } (supervisor ${Deno.pid}), open files per process ${openFiles}`,
       `  shop           ${base}/`,
-      `  admin console  ${base}/admin`,
+      `  admin console  ${base}/admin${
+        config.ADMIN_TOKEN ? "" : " (closed: ADMIN_TOKEN is not set; admin routes answer 503)"
+      }`,
       `  metrics        ${base}/metrics`,
       `  health         ${base}/health`,
       ...(config.ADMISSION_SECRET === undefined

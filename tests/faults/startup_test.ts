@@ -23,6 +23,20 @@ Deno.test("the start prints its listening line once, with links to the shop, adm
   }
 });
 
+Deno.test("without ADMIN_TOKEN (an unset compose variable) the start says the admin API is closed, and why", async () => {
+  const f = await serverFixture({ ADMIN_TOKEN: "" });
+  const server = new ServerProcess(f.env);
+  try {
+    await server.start();
+    await server.signal("SIGTERM");
+    const closed = lines(server.output, /admin console/);
+    assertEquals(closed.length, 1, server.output);
+    assertMatch(closed[0]!, /\/admin \(closed: ADMIN_TOKEN is not set/);
+  } finally {
+    await f.close([server]);
+  }
+});
+
 Deno.test("Redis down: `cannot start` once, with the way to start Redis", async () => {
   const f = await serverFixture({ WORKERS: "2", REDIS_URL: `redis://127.0.0.1:${freePort()}` });
   try {

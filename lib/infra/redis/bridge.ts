@@ -15,6 +15,8 @@ import { type Redis, ReplyError } from "ioredis";
  * - `Authorization: Bearer <token>`, else 401. Malformed bodies and Redis error replies: 400.
  *   Redis unreachable behind the bridge: 503, with Redis's client's text.
  * - `Upstash-Encoding: base64` in the request: every string in the reply is base64 of its bytes.
+ * - `GET /health`, without a token, for an orchestrator's probe: 200 `{"status":"ok"}` while Redis
+ *   answers PING, else 503 `{"status":"down"}`; it runs nothing else.
  */
 
 type Reply = null | number | string | Buffer | Error | Reply[];
@@ -126,6 +128,10 @@ export function bridgeHandler(redis: Redis, token: string): (req: Request) => Pr
 
   return async (req) => {
     const path = new URL(req.url).pathname;
+    if (req.method === "GET" && path === "/health") {
+      const up = await redis.ping().then(() => true, () => false);
+      return answer({ status: up ? "ok" : "down" }, up ? 200 : 503);
+    }
     if (req.method !== "POST") return answer({ error: "ERR use POST" }, 405, { allow: "POST" });
     // Constant time on fixed-length digests: neither the token nor its length leaks.
     const match = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.get("authorization") ?? "");
