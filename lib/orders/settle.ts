@@ -1,4 +1,5 @@
-import type { BuyerRecord, Gate } from "../gate/gate.ts";
+import type { Gate } from "../gate/gate.ts";
+import type { BuyerRecord } from "../gate/reservation.ts";
 import type { ReservedOrder, Settled } from "../domain/order.ts";
 import type { OrderRepository } from "./repository.ts";
 

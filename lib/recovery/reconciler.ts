@@ -1,6 +1,7 @@
 import type { Drift } from "../domain/drift.ts";
 import { AppError } from "../domain/errors.ts";
-import type { BuyerRecord, Gate, HoldSnapshot } from "../gate/gate.ts";
+import type { Gate, HoldSnapshot } from "../gate/gate.ts";
+import type { BuyerRecord } from "../gate/reservation.ts";
 import { settingsOf } from "../domain/sale.ts";
 import type { FencedCount, OrderRepository } from "../orders/repository.ts";
 import type { OutboxSweeper } from "../orders/sweeper.ts";

@@ -6,7 +6,8 @@
  */
 import { Redis } from "ioredis";
 import type { SaleSettings } from "../../lib/domain/sale.ts";
-import { Gate, type Reservation } from "../../lib/gate/gate.ts";
+import { Gate } from "../../lib/gate/gate.ts";
+import type { Reservation } from "../../lib/gate/reservation.ts";
 import { lineKeys, rateKeys } from "../../lib/gate/keys.ts";
 import { loadScript, type RedisClient } from "../../lib/infra/redis/client.ts";
 import { connectRest } from "../../lib/infra/redis/rest.ts";

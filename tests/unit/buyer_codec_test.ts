@@ -1,4 +1,4 @@
-import { type BuyerRecord, decodeBuyer, encodeBuyer } from "../../lib/gate/gate.ts";
+import { type BuyerRecord, decodeBuyer, encodeBuyer } from "../../lib/gate/reservation.ts";
 import { assertEquals } from "../helpers/assert.ts";
 
 Deno.test("encodeBuyer/decodeBuyer round-trip every field", () => {
