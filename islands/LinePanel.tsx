@@ -2,9 +2,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { requestJson, type SaleData } from "./parts/api.ts";
 import { useServerNow } from "./parts/clock.ts";
-import { formatTime, numberFormat, statusAt } from "./parts/format.ts";
+import { statusAt } from "./parts/format.ts";
 import { useLiveSale } from "./parts/live.ts";
-import { QuantityField } from "./parts/QuantityField.tsx";
 import {
   forgetLineTicket,
   lastUserId,
@@ -20,12 +19,13 @@ import {
 } from "./parts/result.ts";
 import { PanelTop } from "./parts/PanelTop.tsx";
 import { ResultBox } from "./parts/ResultBox.tsx";
-import { UserIdField } from "./parts/UserIdField.tsx";
-import { AdmissionTimer } from "./line/AdmissionTimer.tsx";
 import { askChallenge, joinLine, readTicket, type TicketView } from "./line/api.ts";
 import { expiredView, lineRefusal, LOST, OFFLINE, soldOutView } from "./line/messages.ts";
 import { prove } from "./line/prove.ts";
+import { JoinForm } from "./line/JoinForm.tsx";
+import { PlaceInLine } from "./line/PlaceInLine.tsx";
 import { ProofProgress } from "./line/ProofProgress.tsx";
+import { YourTurn } from "./line/YourTurn.tsx";
 import type { LineProgress, WaitingRoom } from "../lib/domain/sale.ts";
 
 export interface LinePanelProps {
@@ -275,105 +275,24 @@ export default function LinePanel(props: LinePanelProps) {
     : null;
   const opensAt = Date.parse(sale.startTime) - room.prequeueMinutes * 60_000;
 
-  const joinForm = (again: boolean) => {
-    if (status === "ENDED" || soldOut) return null;
-    if (now < opensAt) {
-      return (
-        <p class="panel-note" data-testid="line-closed">
-          This sale has a waiting room. Its line opens {formatTime(
-            new Date(opensAt).toISOString(),
-            zone,
-          )}, {room.prequeueMinutes} minutes before the sale: this page lets you join then.
-        </p>
-      );
-    }
-    return (
-      <form class="line-join" onSubmit={join}>
-        <p class="panel-note">
-          {status === "UPCOMING"
-            ? "This sale has a waiting room, and its line is open. Everyone who joins before " +
-              "the start gets a place drawn at random when the sale starts: no need to rush."
-            : "This sale has a waiting room: join the line, and the Buy button appears here " +
-              "when it is your turn. Places go in order of arrival."}
-        </p>
-        <UserIdField value={userId} onInput={setUserId} />
-        <button class="btn btn-buy btn-block" type="submit" data-testid="join">
-          {again ? "Join again" : "Join the line"}
-        </button>
-      </form>
-    );
-  };
-
-  const waitingView = (t: TicketView) => {
-    if (t.number === null) {
-      return (
-        <div class="line-step" data-testid="line-drawing">
-          <strong class="line-step-title">You are in the line</strong>
-          <p class="panel-note">
-            The order of everyone who joined before the start is drawn at random when the sale
-            starts,{" "}
-            {formatTime(sale.startTime, zone)}. Keep this page open: your number shows here then.
-          </p>
-        </div>
-      );
-    }
-    const position = served === null ? t.position ?? 1 : Math.max(1, t.number - served);
-    const progress = Math.min(1, (t.number - position) / t.number);
-    return (
-      <div class="line-step" data-testid="line-position">
-        <p class="line-spot">
-          You are number <strong class="line-spot-number">{numberFormat.format(position)}</strong>
-          {" "}
-          in line
-        </p>
-        <div class="meter" aria-hidden="true">
-          <span style={{ width: `${(progress * 100).toFixed(1)}%` }} />
-        </div>
-        <p class="panel-note">
-          {position === 1 ? "You are next." : `${numberFormat.format(position - 1)} ahead of you.`}
-          {" "}
-          Keep this page open: the Buy button appears here when it is your turn.
-        </p>
-      </div>
-    );
-  };
-
-  const turnView = (t: TicketView) => (
-    <div class="line-step line-turn" data-testid="line-turn">
-      <strong class="line-step-title">It is your turn</strong>
-      {t.admissionExpiresAt && (
-        <AdmissionTimer
-          expiresAtMs={Date.parse(t.admissionExpiresAt)}
-          nowMs={now}
-          ttlSeconds={room.admissionTtlSeconds}
-        />
-      )}
-      <div class="buy-row">
-        <QuantityField
-          limit={sale.perUserLimit}
-          value={quantity}
-          disabled={buying}
-          onChange={setQuantity}
-        />
-        <button
-          class="btn btn-buy"
-          type="button"
-          disabled={buying}
-          onClick={buy}
-          data-testid="buy"
-        >
-          {buying ? "Buying…" : "Buy now"}
-        </button>
-      </div>
-    </div>
-  );
-
   const body = () => {
     switch (step.kind) {
       case "join":
-        return joinForm(false);
       case "lost":
-        return joinForm(true);
+        if (status === "ENDED" || soldOut) return null;
+        return (
+          <JoinForm
+            again={step.kind === "lost"}
+            opensAtMs={opensAt}
+            nowMs={now}
+            upcoming={status === "UPCOMING"}
+            prequeueMinutes={room.prequeueMinutes}
+            zone={zone}
+            userId={userId}
+            onUserId={setUserId}
+            onSubmit={join}
+          />
+        );
       case "proving":
         return <ProofProgress tried={step.tried} bits={step.bits} />;
       case "busy":
@@ -385,7 +304,27 @@ export default function LinePanel(props: LinePanelProps) {
             <p class="line-who">
               In line as <strong>{shopper.current}</strong>
             </p>
-            {step.ticket.state === "waiting" ? waitingView(step.ticket) : turnView(step.ticket)}
+            {step.ticket.state === "waiting"
+              ? (
+                <PlaceInLine
+                  ticket={step.ticket}
+                  served={served}
+                  startTime={sale.startTime}
+                  zone={zone}
+                />
+              )
+              : (
+                <YourTurn
+                  ticket={step.ticket}
+                  nowMs={now}
+                  ttlSeconds={room.admissionTtlSeconds}
+                  perUserLimit={sale.perUserLimit}
+                  quantity={quantity}
+                  onQuantity={setQuantity}
+                  buying={buying}
+                  onBuy={buy}
+                />
+              )}
           </>
         );
     }
