@@ -1,6 +1,7 @@
 /**
  * `deno task bench`: the purchase path measured against the machine's ceiling, in one run and
- * with one load generator (wrk if installed, else a fetch loop), so the ratios mean something:
+ * with one load generator (loadtest/generator.ts: wrk if installed, else a fetch loop), so the
+ * ratios mean something:
  *
  *   1. a bare hello world (`deno serve --parallel`, one process per core as the platform runs),
  *      with the purchase script's POSTs and with plain GETs: the ceilings
@@ -27,8 +28,9 @@
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import postgres from "postgres";
-import { type Group, machineCpu, named, readCpu, tree } from "./cpu.ts";
-import { freePort, waitForLine, wrkWithCpu } from "./harness.ts";
+import { named, tree } from "./cpu.ts";
+import { hasWrk, type Load, type Result, runFetch, runWrk } from "./generator.ts";
+import { freePort, waitForLine } from "./harness.ts";
 
 const { values } = parseArgs({
   options: {
@@ -47,37 +49,6 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const PG = "postgres://postgres@127.0.0.1:5432";
 const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
 
-interface Result {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  /**
-   * CPU microseconds per request by process group (the load generator's only with wrk), and the
-   * whole machine's ("machine").
-   */
-  cpu: Record<string, number>;
-  /** Cores the whole machine kept busy during the run, of navigator.hardwareConcurrency. */
-  busy: number;
-}
-
-/** The process groups whose CPU a run reads: set before each run. */
-let groups: Record<string, Group> = {};
-
-/** CPU seconds of each group and of the whole machine, and the machine's elapsed CPU seconds. */
-function reading(): { spent: Record<string, number>; all: number } {
-  const machine = machineCpu();
-  return { spent: { ...readCpu(groups), machine: machine.busy }, all: machine.all };
-}
-
-/** Cores busy between two readings. */
-function busyCores(before: ReturnType<typeof reading>, after: ReturnType<typeof reading>): number {
-  const elapsed = (after.all - before.all) / navigator.hardwareConcurrency;
-  return elapsed > 0 ? (after.spent.machine! - before.spent.machine!) / elapsed : NaN;
-}
-
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     try {
@@ -90,118 +61,8 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-function hasWrk(): boolean {
-  try {
-    new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function toMs(text: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
-}
-
-async function runWrk(
-  name: string,
-  url: string,
-  script?: string,
-  args: string[] = [],
-  open = connections,
-  flags: string[] = [],
-) {
-  const cmd = [
-    `-t${threads}`,
-    `-c${open}`,
-    `-d${seconds}s`,
-    "--latency",
-    ...flags,
-    ...(script ? ["-s", script] : []),
-    url,
-    ...(args.length ? ["--", ...args] : []),
-  ];
-  const before = reading();
-  const { out, cpu: loadCpu } = await wrkWithCpu(cmd);
-  const after = reading();
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-  const pct = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(out)?.[1] ?? "");
-  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    name,
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
-    p50: pct("50"),
-    p99: pct("99"),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-    errors: errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
-    cpu: perRequest(before.spent, after.spent, requests, { "load generator": loadCpu }),
-    busy: busyCores(before, after),
-  };
-}
-
-/** CPU µs per request of each group between two readings (plus ones measured otherwise). */
-function perRequest(
-  before: Record<string, number>,
-  after: Record<string, number>,
-  requests: number,
-  extra: Record<string, number> = {},
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  const spent = {
-    ...Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!])),
-    ...extra,
-  };
-  for (const [name, seconds] of Object.entries(spent)) {
-    out[name] = requests > 0 ? seconds * 1e6 / requests : NaN;
-  }
-  return out;
-}
-
-/** The fallback generator: `connections` fetch loops for `seconds`. */
-async function runFetch(
-  name: string,
-  make: (i: number) => Request,
-  open = connections,
-): Promise<Result> {
-  const latencies: number[] = [];
-  let non2xx = 0;
-  let errors = 0;
-  let n = 0;
-  const before = reading();
-  const until = performance.now() + seconds * 1000;
-  await Promise.all(Array.from({ length: open }, async () => {
-    while (performance.now() < until) {
-      const t0 = performance.now();
-      try {
-        const res = await fetch(make(n++));
-        await res.arrayBuffer();
-        if (res.status >= 300) non2xx++;
-        latencies.push(performance.now() - t0);
-      } catch {
-        errors++;
-      }
-    }
-  }));
-  const after = reading();
-  const cpu = perRequest(before.spent, after.spent, latencies.length);
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => latencies[Math.floor(p * (latencies.length - 1))] ?? 0;
-  return {
-    name,
-    rps: latencies.length / seconds,
-    p50: at(0.5),
-    p99: at(0.99),
-    non2xx,
-    errors,
-    cpu,
-    busy: busyCores(before, after),
-  };
-}
-
 const useWrk = hasWrk();
+const load: Load = { seconds, connections, threads, groups: {} };
 
 const runId = `b${Date.now().toString(36)}`;
 const token = crypto.randomUUID();
@@ -212,8 +73,8 @@ const children: Deno.ChildProcess[] = [];
 /** A run of purchase POSTs to `base` + `path`, each by a shopper never seen before. */
 function runPurchases(name: string, base: string, path: string, tag: string): Promise<Result> {
   return useWrk
-    ? runWrk(name, base, `${ROOT}loadtest/wrk/purchase.lua`, [path, `${runId}${tag}`])
-    : runFetch(name, (i) =>
+    ? runWrk(load, name, base, `${ROOT}loadtest/wrk/purchase.lua`, [path, `${runId}${tag}`])
+    : runFetch(load, name, (i) =>
       new Request(base + path, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -224,8 +85,8 @@ function runPurchases(name: string, base: string, path: string, tag: string): Pr
 /** A run of plain GETs of `url`; wrk's `flags` go only to wrk (the fetch loop has no timeout). */
 function runGets(name: string, url: string, open = connections, flags: string[] = []) {
   return useWrk
-    ? runWrk(name, url, undefined, [], open, flags)
-    : runFetch(name, () => new Request(url), open);
+    ? runWrk(load, name, url, undefined, [], open, flags)
+    : runFetch(load, name, () => new Request(url), open);
 }
 
 function start(
@@ -360,14 +221,14 @@ try {
     // 1. The ceilings: the same requests as the platform gets, answered by a bare hello world.
     const { child: hello, base: helloBase } = await serveParallel("loadtest/hello.ts");
     const helloUrl = `${helloBase}/`;
-    groups = { server: tree(hello.pid), ...servicesGroups };
+    load.groups = { server: tree(hello.pid), ...servicesGroups };
     const helloPost = await runPurchases("hello world, POST", helloBase, "/", tag("h"));
     const helloGet = await runGets("hello world, GET", helloUrl);
     await stop(hello);
 
     // 2–4. The platform.
     const app = await startPlatform(platformEnv);
-    groups = { server: tree(app.pid), ...servicesGroups };
+    load.groups = { server: tree(app.pid), ...servicesGroups };
     if (round === 1) {
       rushSale = await createSale(10_000_000);
       floorSale = await createSale(10_000_000);
@@ -397,7 +258,7 @@ try {
       { DATABASE_URL: `${PG}/${dbName}`, FLOOR_PREFIX: floorKeys, FLOOR_SALE: String(floorSale) },
     );
     await new Promise((r) => setTimeout(r, 1000)); // every worker listening: wrk connects once
-    groups = { server: tree(floorServer.pid), ...servicesGroups };
+    load.groups = { server: tree(floorServer.pid), ...servicesGroups };
     const floor = await runPurchases("purchase floor (no app code)", floorBase, "/", tag("p"));
     // Attempts wrk left in flight still finish; the floor has no sweeper to write a reservation
     // it lost, so it runs until PostgreSQL holds every buyer Redis has (or 10 s pass: then the
@@ -528,7 +389,7 @@ try {
   const started = performance.now();
   const history = await startPlatform(platformEnv);
   const startMs = performance.now() - started;
-  groups = { server: tree(history.pid), ...servicesGroups };
+  load.groups = { server: tree(history.pid), ...servicesGroups };
   const pageConnections = Math.min(connections, 10);
   const pages: (Result & { bytes: number; status: number })[] = [];
   for (const [name, path] of [["GET /", "/"], ["GET /api/sales", "/api/sales"]] as const) {
