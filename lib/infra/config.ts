@@ -178,3 +178,21 @@ export function loadConfig(env: Record<string, string> = Deno.env.toObject()): C
   }
   return Object.freeze(parsed.data);
 }
+
+/** The variables that name a Redis or a PostgreSQL to use. */
+const SERVICE_VARIABLES = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "REDIS_CLUSTER_NODES",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+] as const;
+
+/**
+ * Whether the environment names any Redis or PostgreSQL (empty counts as unset, as in the schema).
+ * With none named, `deno task start` may run on embedded services (lib/infra/embedded.ts); a named
+ * one is used or the start fails, never replaced.
+ */
+export function namesServices(env: Record<string, string> = Deno.env.toObject()): boolean {
+  return SERVICE_VARIABLES.some((name) => (env[name] ?? "") !== "");
+}
