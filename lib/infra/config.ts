@@ -18,9 +18,17 @@ const schema = z.object({
   DATABASE_URL: z.preprocess(
     emptyAsAbsent,
     z.string().url().default("postgres://postgres@127.0.0.1:5432/flashsale"),
-  ).describe("PostgreSQL; the database is created if missing and migrated on start."),
+  ).describe(
+    "PostgreSQL; the database is created if missing and migrated on start. Set, it is used or " +
+      "the start fails, never replaced. With no Redis or PostgreSQL variable set and nothing " +
+      "answering at either default, `deno task start` runs on " +
+      "[embedded services](operations.md#embedded-services).",
+  ),
   REDIS_URL: z.preprocess(emptyAsAbsent, z.string().url().default("redis://127.0.0.1:6379"))
-    .describe("Redis, over TCP (ioredis)."),
+    .describe(
+      "Redis, over TCP (ioredis). Set, it is used or the start fails, never replaced; unset, " +
+        "as `DATABASE_URL` says.",
+    ),
   UPSTASH_REDIS_REST_URL: optional(z.string().url()).describe(
     "With `UPSTASH_REDIS_REST_TOKEN`: Redis over HTTP through `@upstash/redis` (Upstash, or " +
       "`deno task rest-bridge`). Wins over `REDIS_CLUSTER_NODES` and `REDIS_URL`. Set both or " +
