@@ -61,22 +61,21 @@ export async function startEmbedded(
   // Redis first: without a redis-server there is no point in starting PostgreSQL.
   let redis: PrivateRedis | undefined;
   try {
-    redis = await startPrivateRedis(`${dir}/redis`);
+    const own = redis = await startPrivateRedis(`${dir}/redis`);
     const postgres = await startEmbeddedPostgres({
       dir: `${dir}/postgres`,
       durable: options.durable,
     });
-    const services: EmbeddedServices = {
+    return {
       postgresUrl: postgres.url,
-      redisUrl: redis.url,
+      redisUrl: own.url,
       postgres,
-      redis,
+      redis: own,
       async stop() {
-        await Promise.all([postgres.stop(), redis!.stop()]);
+        await Promise.all([postgres.stop(), own.stop()]);
         lock.close();
       },
     };
-    return services;
   } catch (error) {
     await redis?.stop();
     lock.close();
