@@ -9,8 +9,8 @@ USER deno
 
 # Dependencies first, so this layer is rebuilt only when deno.json or deno.lock change. Only the
 # server's: dev/server_deps.ts leaves the test and load tools (browser driver, property tests,
-# YAML) out of deno.json, and `deno install` prunes them from the lock, every other version as
-# locked.
+# YAML) and the embedded PostgreSQL (a container names its services) out of deno.json, and
+# `deno install` prunes them from the lock, every other version as locked.
 COPY --chown=deno:deno deno.json deno.lock ./
 COPY --chown=deno:deno dev/server_deps.ts dev/
 RUN deno run --allow-read=deno.json --allow-write=deno.json dev/server_deps.ts && deno install

@@ -1,6 +1,7 @@
 import { migrate } from "../db/migrate.ts";
 import type { Config } from "./infra/config.ts";
 import { connectDb, ensureDatabase, type Sql } from "./infra/db.ts";
+import { StartupError } from "./infra/startup_error.ts";
 import { Gate } from "./gate/gate.ts";
 import { salesChannel } from "./gate/keys.ts";
 import { ShopperIdentity } from "./identity/identity.ts";
@@ -71,8 +72,7 @@ export function servicesOf(platform: Platform): Services {
   };
 }
 
-/** A backing service could not be reached at boot; the message says which and where. */
-export class StartupError extends Error {}
+export { StartupError };
 
 function where(url: string): string {
   const u = new URL(url);

@@ -1,4 +1,4 @@
-import type { Config } from "./infra/config.ts";
+import { type Config, namesServices } from "./infra/config.ts";
 
 /** Set in the environment of the server processes the supervisor starts. */
 export const WORKER_MARK = "FLASHSALE_WORKER";
@@ -61,6 +61,12 @@ async function relay(
  * worker shuts down too, so no orphan keeps serving the port.
  */
 export async function supervise(config: Config, entry: string): Promise<void> {
+  // No Redis or PostgreSQL named, none answering at the defaults: embedded ones, owned by this
+  // process (started before the workers, stopped after they drained), their URLs in the workers'
+  // environment. Loaded only then, so a deployment never imports it.
+  const embedded = namesServices()
+    ? null
+    : await import("./infra/embedded.ts").then((m) => m.embedWhereNothingAnswers(config));
   const workers = new Set<Deno.ChildProcess>();
   let stopping = false;
   let started = false;
@@ -72,7 +78,7 @@ export async function supervise(config: Config, entry: string): Promise<void> {
   const spawn = (): Promise<boolean> => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--unstable-net", "-A", entry],
-      env: { [WORKER_MARK]: "1" },
+      env: { [WORKER_MARK]: "1", ...embedded?.env },
       stdin: "piped",
       stdout: "piped",
     }).spawn();
@@ -113,6 +119,7 @@ export async function supervise(config: Config, entry: string): Promise<void> {
         } catch { /* already gone */ }
       }
       await Promise.all(exits);
+      await embedded?.stop();
       Deno.exit(code);
     })();
   Deno.addSignalListener("SIGTERM", () => void stop(0));
@@ -147,6 +154,7 @@ export async function supervise(config: Config, entry: string): Promise<void> {
           `Redis, made anew if Redis loses its data; set it in production`,
         ]
         : []),
+      ...embedded?.lines ?? [],
     ].join("\n"),
   );
 }

@@ -18,9 +18,17 @@ const schema = z.object({
   DATABASE_URL: z.preprocess(
     emptyAsAbsent,
     z.string().url().default("postgres://postgres@127.0.0.1:5432/flashsale"),
-  ).describe("PostgreSQL; the database is created if missing and migrated on start."),
+  ).describe(
+    "PostgreSQL; the database is created if missing and migrated on start. Set, it is used or " +
+      "the start fails, never replaced. With no Redis or PostgreSQL variable set and nothing " +
+      "answering at either default, `deno task start` runs on " +
+      "[embedded services](operations.md#embedded-services).",
+  ),
   REDIS_URL: z.preprocess(emptyAsAbsent, z.string().url().default("redis://127.0.0.1:6379"))
-    .describe("Redis, over TCP (ioredis)."),
+    .describe(
+      "Redis, over TCP (ioredis). Set, it is used or the start fails, never replaced; unset, " +
+        "as `DATABASE_URL` says.",
+    ),
   UPSTASH_REDIS_REST_URL: optional(z.string().url()).describe(
     "With `UPSTASH_REDIS_REST_TOKEN`: Redis over HTTP through `@upstash/redis` (Upstash, or " +
       "`deno task rest-bridge`). Wins over `REDIS_CLUSTER_NODES` and `REDIS_URL`. Set both or " +
@@ -179,4 +187,22 @@ export function loadConfig(env: Record<string, string> = Deno.env.toObject()): C
     throw new Error(`invalid configuration:\n${lines.join("\n")}`);
   }
   return Object.freeze(parsed.data);
+}
+
+/** The variables that name a Redis or a PostgreSQL to use. */
+const SERVICE_VARIABLES = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "REDIS_CLUSTER_NODES",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+] as const;
+
+/**
+ * Whether the environment names any Redis or PostgreSQL (empty counts as unset, as in the schema).
+ * With none named, `deno task start` may run on embedded services (lib/infra/embedded.ts); a named
+ * one is used or the start fails, never replaced.
+ */
+export function namesServices(env: Record<string, string> = Deno.env.toObject()): boolean {
+  return SERVICE_VARIABLES.some((name) => (env[name] ?? "") !== "");
 }

@@ -1,16 +1,16 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { countBy, createSale, pool, purchase } from "../helpers/client.ts";
-import { createTestDatabase } from "../helpers/env.ts";
+import { createTestDatabase, PG_PORT, throughPort } from "../helpers/env.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
 import { History, ITERATIONS } from "../helpers/history.ts";
 import { breaches, NO_BREACHES, waitUntilQuiet } from "../helpers/invariants.ts";
 
 Deno.test("PostgreSQL unreachable: purchases answer 202 pending in time, and commit afterwards", async () => {
   const db = await createTestDatabase();
-  const proxy = new FaultProxy(5432);
+  const proxy = new FaultProxy(PG_PORT);
   const app = await startTestApp({
-    DATABASE_URL: db.url.replace(":5432/", `:${proxy.port}/`),
+    DATABASE_URL: throughPort(db.url, proxy.port),
     COMMIT_TIMEOUT_MS: "500",
   }, db);
   try {
@@ -47,9 +47,9 @@ const COMMIT_TIMEOUT_MS = 1000;
 /** PostgreSQL unreachable for 10 s mid-rush, in one of the proxy's ways; the history checks out. */
 async function outage(mode: "blackhole" | "reset" | "latency"): Promise<void> {
   const db = await createTestDatabase();
-  const proxy = new FaultProxy(5432);
+  const proxy = new FaultProxy(PG_PORT);
   const app = await startTestApp({
-    DATABASE_URL: db.url.replace(":5432/", `:${proxy.port}/`),
+    DATABASE_URL: throughPort(db.url, proxy.port),
     COMMIT_TIMEOUT_MS: String(COMMIT_TIMEOUT_MS),
   }, db);
   const h = new History(`pg-${mode}`);

@@ -11,6 +11,7 @@ import { connectTcp } from "../../lib/infra/redis/tcp.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { adminAction, countBy, createSale, pool, purchase } from "../helpers/client.ts";
+import { PG_PORT, throughPort } from "../helpers/env.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
 import { waitUntilQuiet } from "../helpers/invariants.ts";
 
@@ -27,8 +28,8 @@ class Rival {
   ) {}
 
   static async start(app: TestApp, leaseMs: number): Promise<Rival> {
-    const proxy = new FaultProxy(5432);
-    const sql = connectDb(app.db.url.replace(":5432/", `:${proxy.port}/`), { max: 1 });
+    const proxy = new FaultProxy(PG_PORT);
+    const sql = connectDb(throughPort(app.db.url, proxy.port), { max: 1 });
     // Connected before the test stalls the proxy: a stall then holds queries, not the connect.
     await sql`SELECT 1`;
     const redis = await connectTcp(app.config.REDIS_URL);

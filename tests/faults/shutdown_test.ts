@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createSale } from "../helpers/client.ts";
+import { REDIS_PORT } from "../helpers/env.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
 import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 
@@ -12,7 +13,7 @@ Deno.test("SIGTERM with event streams open, and more arriving as it stops: exit 
   // Redis behind a proxy, slowed below: a stream being opened may still be reading the stock when
   // the signal lands, so it reaches the feed after the feed was stopped (or it is answered from
   // the stock snapshot before the signal, and then cut with the others).
-  const proxy = new FaultProxy(6379);
+  const proxy = new FaultProxy(REDIS_PORT);
   const f = await serverFixture({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
   const server = new ServerProcess(f.env);
   const aborts: AbortController[] = [];

@@ -2,12 +2,32 @@ import postgres from "postgres";
 import { migrate, readMigrations } from "../../db/migrate.ts";
 import { connectDb } from "../../lib/infra/db.ts";
 
-export const PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
-export const REDIS_URL = "redis://127.0.0.1:6379";
+/**
+ * The PostgreSQL server (a URL without a database) and the Redis the tests use: the machine's, or
+ * the embedded ones `deno task test` (dev/test.ts) starts for the run when those do not answer.
+ */
+const PG_SERVER_URL = Deno.env.get("TEST_POSTGRES_URL") ?? "postgres://postgres@127.0.0.1:5432";
+export const PG_ADMIN_URL = `${PG_SERVER_URL}/postgres`;
+export const REDIS_URL = Deno.env.get("TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
+/** Their ports, for the proxies and bouncers tests put in front of them. */
+export const PG_PORT = Number(new URL(PG_SERVER_URL).port || 5432);
+export const REDIS_PORT = Number(new URL(REDIS_URL).port || 6379);
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
 // Any fixed number other than db/migrate.ts's: test files building the template take turns.
 const TEMPLATE_LOCK = 7_305_114_002;
+
+/** The URL of database `name` on the tests' PostgreSQL. */
+export function databaseUrl(name: string): string {
+  return `${PG_SERVER_URL}/${name}`;
+}
+
+/** `url` with its port replaced: the same database or Redis, reached through a proxy on `port`. */
+export function throughPort(url: string, port: number): string {
+  const u = new URL(url);
+  u.port = String(port);
+  return u.toString();
+}
 
 function suffix(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
@@ -58,7 +78,7 @@ function migratedTemplate(): Promise<string> {
         const building = `${name}_building`;
         await admin.unsafe(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
         await admin.unsafe(`CREATE DATABASE ${building}`);
-        const sql = connectDb(`postgres://postgres@127.0.0.1:5432/${building}`, { max: 1 });
+        const sql = connectDb(databaseUrl(building), { max: 1 });
         try {
           await migrate(sql);
         } finally {
@@ -85,7 +105,7 @@ async function createDatabase(from: string | null): Promise<TestDatabase> {
     await admin.end();
   }
   return {
-    url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    url: databaseUrl(name),
     name,
     async drop() {
       const admin = adminConnection();

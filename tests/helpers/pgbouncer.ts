@@ -1,8 +1,8 @@
-import { freePort } from "./env.ts";
+import { freePort, PG_PORT } from "./env.ts";
 
 /**
  * A PgBouncer of the test's own (Debian's `pgbouncer`) in transaction pooling mode, in front of the
- * machine's PostgreSQL: every database, user `postgres`, no password (trust, as the server).
+ * tests' PostgreSQL: every database, user `postgres`, no password (trust, as the server).
  */
 export class PgBouncer {
   private constructor(
@@ -26,7 +26,7 @@ export class PgBouncer {
       `${dir}/pgbouncer.ini`,
       [
         "[databases]",
-        "* = host=127.0.0.1 port=5432",
+        `* = host=127.0.0.1 port=${PG_PORT}`,
         "[pgbouncer]",
         "listen_addr = 127.0.0.1",
         `listen_port = ${port}`,

@@ -1,7 +1,7 @@
 import { assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { admin, call, countBy, createSale, pool, purchase } from "../helpers/client.ts";
-import { createTestDatabase } from "../helpers/env.ts";
+import { createTestDatabase, PG_PORT, throughPort } from "../helpers/env.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
 
 function metric(text: string, name: string): number {
@@ -43,8 +43,8 @@ Deno.test("unknown sale ids are counted under one metrics label, however many th
 
 Deno.test("GET /sale/stats reads no PostgreSQL: it answers while PostgreSQL does not", async () => {
   const db = await createTestDatabase();
-  const proxy = new FaultProxy(5432);
-  const app = await startTestApp({ DATABASE_URL: db.url.replace(":5432/", `:${proxy.port}/`) }, db);
+  const proxy = new FaultProxy(PG_PORT);
+  const app = await startTestApp({ DATABASE_URL: throughPort(db.url, proxy.port) }, db);
   try {
     const saleId = await createSale(app.url, { totalStock: 3 });
     const bought = await pool(5, 5, (i) => purchase(app.url, saleId, `s-${i}`));

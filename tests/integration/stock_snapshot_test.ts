@@ -8,7 +8,7 @@ import { MAX_AGE_MS, REFRESH_MS, StockSnapshot } from "../../lib/sales/stock.ts"
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { deleteKeys, startTestApp } from "../helpers/app.ts";
 import { BRIDGE_TOKEN, startBridge } from "../helpers/bridge.ts";
-import { REDIS_URL, testPrefix } from "../helpers/env.ts";
+import { REDIS_PORT, REDIS_URL, testPrefix } from "../helpers/env.ts";
 import { Gate } from "../../lib/gate/gate.ts";
 import { saleKeys } from "../../lib/gate/keys.ts";
 import { connectRest } from "../../lib/infra/redis/rest.ts";
@@ -194,7 +194,7 @@ Deno.test("on a Redis Cluster, where sales sit on different shards, the stocks a
 Deno.test("a reservation's reply wins over a refresh that Redis may have run before it", async (t) => {
   const prefix = testPrefix();
   const direct = new Redis(REDIS_URL);
-  const proxy = new FaultProxy(Number(new URL(REDIS_URL).port || 6379));
+  const proxy = new FaultProxy(REDIS_PORT);
   const client = await connectTcp(`redis://127.0.0.1:${proxy.port}`);
   const stockKey = saleKeys(prefix, 1).stock;
   const snapshot = new StockSnapshot(await Gate.load(client, prefix));

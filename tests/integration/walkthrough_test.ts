@@ -6,6 +6,7 @@
  * and psql pads its columns to the widest value).
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
+import { PG_PORT } from "../helpers/env.ts";
 import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 
 const README = new URL("../../README.md", import.meta.url);
@@ -76,7 +77,8 @@ Deno.test("walk-through: each command prints the answer shown, from a clean data
       const command = step.command.replaceAll("-d flashsale ", `-d ${f.db.name} `);
       const out = await new Deno.Command("bash", {
         args: ["-e", "-o", "pipefail", "-c", `${vars!.command}B=${server.url}\n${command}`],
-        env: { PSQLRC: "/dev/null" },
+        // psql's port: the tests' PostgreSQL may be an embedded one (dev/test.ts).
+        env: { PSQLRC: "/dev/null", PGPORT: String(PG_PORT) },
         stdout: "piped",
         stderr: "piped",
       }).output();

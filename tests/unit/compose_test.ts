@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { TOOLS_ONLY } from "../../dev/server_deps.ts";
+import { NOT_IN_IMAGE } from "../../dev/server_deps.ts";
 import { type Directive, findAll, parseNginx } from "../helpers/nginx.ts";
 
 /**
@@ -167,12 +167,12 @@ Deno.test("image: the test and load tools it leaves out are imported by nothing 
   const dockerfile = await Deno.readTextFile(new URL("Dockerfile", ROOT));
   assert(dockerfile.includes("dev/server_deps.ts && deno install"), "the Dockerfile prunes them");
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
-  for (const name of TOOLS_ONLY) assert(config.imports[name], `${name} is in deno.json`);
+  for (const name of NOT_IN_IMAGE) assert(config.imports[name], `${name} is in deno.json`);
   const offenders: string[] = [];
   for await (const path of sources("")) {
     if (/^(tests|loadtest|dev)\//.test(path)) continue;
     const text = await Deno.readTextFile(new URL(path, ROOT));
-    for (const name of TOOLS_ONLY) {
+    for (const name of NOT_IN_IMAGE) {
       if (new RegExp(`from "(npm:)?${name}(@[^"/]*)?(/[^"]*)?"`).test(text)) {
         offenders.push(`${path}: ${name}`);
       }

@@ -1,4 +1,4 @@
-import { loadConfig } from "../../lib/infra/config.ts";
+import { loadConfig, namesServices } from "../../lib/infra/config.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 
 function failure(env: Record<string, string>): string {
@@ -106,4 +106,20 @@ Deno.test("loadConfig: JWKS mode refuses to start without SHOPPER_JWT_AUDIENCE a
     "flash-sale",
     "https://id.example",
   ]);
+});
+
+Deno.test("namesServices: any Redis or PostgreSQL variable set names a service; empty ones do not", () => {
+  assertEquals(namesServices({}), false);
+  assertEquals(namesServices({ DATABASE_URL: "", REDIS_URL: "", PORT: "8000" }), false);
+  for (
+    const name of [
+      "DATABASE_URL",
+      "REDIS_URL",
+      "REDIS_CLUSTER_NODES",
+      "UPSTASH_REDIS_REST_URL",
+      "UPSTASH_REDIS_REST_TOKEN",
+    ]
+  ) {
+    assertEquals(namesServices({ [name]: "x" }), true, name);
+  }
 });
