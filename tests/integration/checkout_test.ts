@@ -476,3 +476,54 @@ Deno.test("an outbox entry left behind by an order whose hold ended is swept wit
     await app.close();
   }
 });
+
+Deno.test("checkout turned on for a live sale holds new orders only; a reconcile counts live orders and finds nothing to repair", async () => {
+  const app = await startTestApp(CHECKOUT_ENV);
+  try {
+    const saleId = await createSale(app.url, { totalStock: 4 });
+    assertEquals((await purchase(app.url, saleId, "before")).result, "SUCCESS");
+    const patched = await call(app.url, "PATCH", `/api/admin/sales/${saleId}`, {
+      checkout: {},
+    }, admin);
+    assertEquals([patched.status, patched.body.checkout], [200, { holdSeconds: 600 }]);
+    const after = await call(app.url, "POST", `/api/sales/${saleId}/purchase`, { userId: "after" });
+    assertEquals([after.status, after.body.order.status], [201, "held"]);
+    const lapsing = await purchase(app.url, saleId, "lapsing");
+    assertEquals(lapsing.result, "SUCCESS");
+    assertEquals((await orderOf(app, saleId, "before")).body.order.status, "confirmed");
+    await lapse(app, saleId, ["lapsing"]);
+    await until("the lapsed hold to be given back", async () => {
+      return (await rows(app, saleId)).some((r) => r.released_at !== null);
+    });
+    assertEquals(await remaining(app, saleId), 2);
+    const reconciled = await call(
+      app.url,
+      "POST",
+      `/api/admin/sales/${saleId}/reconcile`,
+      undefined,
+      admin,
+    );
+    assertEquals(
+      [
+        reconciled.body.drift.sold,
+        reconciled.body.drift.stockAfter,
+        reconciled.body.drift.repaired,
+      ],
+      [2, 2, false],
+    );
+    const bad = await call(app.url, "PATCH", `/api/admin/sales/${saleId}`, {
+      checkout: { holdSeconds: 10 },
+    }, admin);
+    assertEquals([bad.status, bad.body.error.code], [400, "VALIDATION_FAILED"]);
+    const off = await call(
+      app.url,
+      "PATCH",
+      `/api/admin/sales/${saleId}`,
+      { checkout: null },
+      admin,
+    );
+    assertEquals([off.status, off.body.checkout], [200, null]);
+  } finally {
+    await app.close();
+  }
+});
