@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { SignJWT } from "jose";
 import { saleKeys } from "../../lib/gate/keys.ts";
 import { expiryLeaseKey } from "../../lib/checkout/expiry.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
@@ -523,6 +524,41 @@ Deno.test("checkout turned on for a live sale holds new orders only; a reconcile
       admin,
     );
     assertEquals([off.status, off.body.checkout], [200, null]);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("with shopper tokens a shopper cancels only their own hold", async () => {
+  const secret = "a-shopper-signing-secret-of-32-chars!";
+  const app = await startTestApp({
+    ...CHECKOUT_ENV,
+    SHOPPER_JWT_SECRET: secret,
+    SHOPPER_JWT_AUDIENCE: "flash-sale",
+  });
+  const bearer = async (sub: string) => ({
+    authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: "HS256" })
+      .setSubject(sub).setAudience("flash-sale").setExpirationTime("10m")
+      .sign(new TextEncoder().encode(secret))}`,
+  });
+  try {
+    const saleId = await createSale(app.url, { totalStock: 2, checkout: { holdSeconds: 600 } });
+    const path = `/api/sales/${saleId}/orders/alice/cancel`;
+    const bought = await call(
+      app.url,
+      "POST",
+      `/api/sales/${saleId}/purchase`,
+      {},
+      await bearer("alice"),
+    );
+    assertEquals([bought.status, bought.body.order.status], [201, "held"]);
+    const anonymous = await call(app.url, "POST", path);
+    assertEquals([anonymous.status, anonymous.body.error.code], [401, "SHOPPER_UNAUTHORIZED"]);
+    const theirs = await call(app.url, "POST", path, undefined, await bearer("bob"));
+    assertEquals([theirs.status, theirs.body.error.code], [403, "FORBIDDEN_SHOPPER"]);
+    assertEquals((await rows(app, saleId)).map((r) => r.status), ["held"]);
+    const mine = await call(app.url, "POST", path, undefined, await bearer("alice"));
+    assertEquals([mine.status, mine.body.order.status], [200, "cancelled"]);
   } finally {
     await app.close();
   }
