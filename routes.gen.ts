@@ -14,26 +14,28 @@ import * as $5 from "./routes/api/admin/sales/[id].ts";
 import * as $6 from "./routes/api/admin/sales/[id]/reconcile.ts";
 import * as $7 from "./routes/api/admin/sales/[id]/reset.ts";
 import * as $8 from "./routes/api/admin/sales/[id]/stats.ts";
-import * as $9 from "./routes/api/sales/index.ts";
-import * as $10 from "./routes/api/sales/[id].ts";
-import * as $11 from "./routes/api/sales/[id]/events.ts";
-import * as $12 from "./routes/api/sales/[id]/orders/[userId].ts";
-import * as $13 from "./routes/api/sales/[id]/purchase.ts";
-import * as $14 from "./routes/api/sales/[id]/queue/index.ts";
-import * as $15 from "./routes/api/sales/[id]/queue/challenge.ts";
-import * as $16 from "./routes/api/sales/[id]/queue/[ticket].ts";
-import * as $17 from "./routes/health.ts";
-import * as $18 from "./routes/metrics.ts";
-import * as $19 from "./routes/(compat)/purchase.ts";
-import * as $20 from "./routes/(compat)/purchase/[userId].ts";
-import * as $21 from "./routes/(compat)/sale/(admin)/init-stock.ts";
-import * as $22 from "./routes/(compat)/sale/(admin)/recovery.ts";
-import * as $23 from "./routes/(compat)/sale/(admin)/reset.ts";
-import * as $24 from "./routes/(compat)/sale/stats.ts";
-import * as $25 from "./routes/(compat)/sale/status.ts";
-import * as $26 from "./routes/(compat)/sale/(admin)/[id]/times.ts";
-import * as $27 from "./routes/sales/[id].tsx";
-import * as $28 from "./routes/static/[...path].ts";
+import * as $9 from "./routes/api/payments/webhook.ts";
+import * as $10 from "./routes/api/sales/index.ts";
+import * as $11 from "./routes/api/sales/[id].ts";
+import * as $12 from "./routes/api/sales/[id]/events.ts";
+import * as $13 from "./routes/api/sales/[id]/orders/[userId].ts";
+import * as $14 from "./routes/api/sales/[id]/orders/[userId]/cancel.ts";
+import * as $15 from "./routes/api/sales/[id]/purchase.ts";
+import * as $16 from "./routes/api/sales/[id]/queue/index.ts";
+import * as $17 from "./routes/api/sales/[id]/queue/challenge.ts";
+import * as $18 from "./routes/api/sales/[id]/queue/[ticket].ts";
+import * as $19 from "./routes/health.ts";
+import * as $20 from "./routes/metrics.ts";
+import * as $21 from "./routes/(compat)/purchase.ts";
+import * as $22 from "./routes/(compat)/purchase/[userId].ts";
+import * as $23 from "./routes/(compat)/sale/(admin)/init-stock.ts";
+import * as $24 from "./routes/(compat)/sale/(admin)/recovery.ts";
+import * as $25 from "./routes/(compat)/sale/(admin)/reset.ts";
+import * as $26 from "./routes/(compat)/sale/stats.ts";
+import * as $27 from "./routes/(compat)/sale/status.ts";
+import * as $28 from "./routes/(compat)/sale/(admin)/[id]/times.ts";
+import * as $29 from "./routes/sales/[id].tsx";
+import * as $30 from "./routes/static/[...path].ts";
 
 /** Every route, in matching order: static segments before parameters before catch-alls. */
 export const routes: RouteEntry[] = [
@@ -46,24 +48,26 @@ export const routes: RouteEntry[] = [
   { path: "/api/admin/sales/:id/reconcile", module: $6, middlewares: [$m2] },
   { path: "/api/admin/sales/:id/reset", module: $7, middlewares: [$m2] },
   { path: "/api/admin/sales/:id/stats", module: $8, middlewares: [$m2] },
-  { path: "/api/sales", module: $9, middlewares: [] },
-  { path: "/api/sales/:id", module: $10, middlewares: [] },
-  { path: "/api/sales/:id/events", module: $11, middlewares: [] },
-  { path: "/api/sales/:id/orders/:userId", module: $12, middlewares: [] },
-  { path: "/api/sales/:id/purchase", module: $13, middlewares: [] },
-  { path: "/api/sales/:id/queue", module: $14, middlewares: [] },
-  { path: "/api/sales/:id/queue/challenge", module: $15, middlewares: [] },
-  { path: "/api/sales/:id/queue/:ticket", module: $16, middlewares: [] },
-  { path: "/health", module: $17, middlewares: [] },
-  { path: "/metrics", module: $18, middlewares: [] },
-  { path: "/purchase", module: $19, middlewares: [$m0] },
-  { path: "/purchase/:userId", module: $20, middlewares: [$m0] },
-  { path: "/sale/init-stock", module: $21, middlewares: [$m0, $m1] },
-  { path: "/sale/recovery", module: $22, middlewares: [$m0, $m1] },
-  { path: "/sale/reset", module: $23, middlewares: [$m0, $m1] },
-  { path: "/sale/stats", module: $24, middlewares: [$m0] },
-  { path: "/sale/status", module: $25, middlewares: [$m0] },
-  { path: "/sale/:id/times", module: $26, middlewares: [$m0, $m1] },
-  { path: "/sales/:id", module: $27, middlewares: [] },
-  { path: "/static/:path{.+}", module: $28, middlewares: [] },
+  { path: "/api/payments/webhook", module: $9, middlewares: [] },
+  { path: "/api/sales", module: $10, middlewares: [] },
+  { path: "/api/sales/:id", module: $11, middlewares: [] },
+  { path: "/api/sales/:id/events", module: $12, middlewares: [] },
+  { path: "/api/sales/:id/orders/:userId", module: $13, middlewares: [] },
+  { path: "/api/sales/:id/orders/:userId/cancel", module: $14, middlewares: [] },
+  { path: "/api/sales/:id/purchase", module: $15, middlewares: [] },
+  { path: "/api/sales/:id/queue", module: $16, middlewares: [] },
+  { path: "/api/sales/:id/queue/challenge", module: $17, middlewares: [] },
+  { path: "/api/sales/:id/queue/:ticket", module: $18, middlewares: [] },
+  { path: "/health", module: $19, middlewares: [] },
+  { path: "/metrics", module: $20, middlewares: [] },
+  { path: "/purchase", module: $21, middlewares: [$m0] },
+  { path: "/purchase/:userId", module: $22, middlewares: [$m0] },
+  { path: "/sale/init-stock", module: $23, middlewares: [$m0, $m1] },
+  { path: "/sale/recovery", module: $24, middlewares: [$m0, $m1] },
+  { path: "/sale/reset", module: $25, middlewares: [$m0, $m1] },
+  { path: "/sale/stats", module: $26, middlewares: [$m0] },
+  { path: "/sale/status", module: $27, middlewares: [$m0] },
+  { path: "/sale/:id/times", module: $28, middlewares: [$m0, $m1] },
+  { path: "/sales/:id", module: $29, middlewares: [] },
+  { path: "/static/:path{.+}", module: $30, middlewares: [] },
 ];

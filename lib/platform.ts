@@ -27,6 +27,8 @@ import { SaleRepository } from "./sales/repository.ts";
 import { WaitingLine } from "./line/line.ts";
 import { Admitter } from "./line/admitter.ts";
 import { QueueService } from "./sales/queue.ts";
+import { Holds } from "./checkout/holds.ts";
+import { HoldExpiry } from "./checkout/expiry.ts";
 
 /** Everything the routes use, wired once per process. */
 export interface Platform {
@@ -49,6 +51,8 @@ export interface Platform {
   line: WaitingLine;
   queue: QueueService;
   admitter: Admitter;
+  holds: Holds;
+  expiry: HoldExpiry;
   close(): Promise<void>;
 }
 
@@ -62,6 +66,7 @@ export function servicesOf(platform: Platform): Services {
     identity: platform.identity,
     live: platform.live,
     queue: platform.queue,
+    holds: platform.holds,
     metrics: platform.metrics,
     health: {
       redis: () => platform.redis.ping(),
@@ -199,8 +204,11 @@ export async function openPlatform(config: Config): Promise<Platform> {
     metrics,
     stock,
     line,
+    orders,
   );
-  const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler, line, metrics);
+  const holds = new Holds(sql, orders, gate, notify, config.PAYMENT_WEBHOOK_SECRET);
+  const expiry = await HoldExpiry.load(redis, config.REDIS_KEY_PREFIX, holds);
+  const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler, line, metrics, holds);
   const catalog = new Catalog(cache, gate, orders, stock, salesRepo);
   const live = new LiveFeed(stock, cache, line, {
     // At most four updates a second per stream (DESIGN §5).
@@ -218,6 +226,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
   );
   sweeper.start();
   admitter.start();
+  expiry.start();
   metrics.start({
     counters: () => ({
       flashsale_commit_batches_total: writer.stats.batches,
@@ -233,6 +242,11 @@ export async function openPlatform(config: Config): Promise<Platform> {
       flashsale_reconcile_repairs_total: reconciler.stats.repaired,
       flashsale_reconcile_stock_drift_total: reconciler.stats.stockDrift,
       flashsale_accept_errors_total: metrics.acceptErrors,
+      flashsale_holds_paid_total: holds.stats.paid,
+      flashsale_holds_cancelled_total: holds.stats.cancelled,
+      flashsale_holds_expired_total: holds.stats.expired,
+      flashsale_holds_released_total: holds.stats.released,
+      flashsale_late_payments_total: holds.stats.late,
     }),
     histograms: {
       flashsale_commit_batch_rows: writer.batchRows,
@@ -272,9 +286,12 @@ export async function openPlatform(config: Config): Promise<Platform> {
     line,
     queue,
     admitter,
+    holds,
+    expiry,
     async close() {
       live.stop();
       admitter.stop();
+      await expiry.stop();
       stock.stop();
       await sweeper.stop();
       await writer.drain();

@@ -26,6 +26,7 @@ const sale = {
   startTime: start,
   endTime: new Date(start.getTime() + 3_600_000),
   waitingRoom: null,
+  checkout: null,
   updatedAt: start,
 };
 const answers: Record<string, (req: Request) => Response | Promise<Response>> = {

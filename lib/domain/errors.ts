@@ -7,6 +7,10 @@ export const ERRORS = {
     status: 400,
     message: "The proof of work is wrong, expired, or was made for another shopper or sale.",
   },
+  SIGNATURE_INVALID: {
+    status: 400,
+    message: "The Payment-Signature header is missing, wrong, or older than 300 seconds.",
+  },
   UNAUTHORIZED: { status: 401, message: "A valid admin bearer token is required." },
   CSRF_REJECTED: {
     status: 403,
@@ -43,6 +47,20 @@ export const ERRORS = {
     message: "The new total stock is below what is already sold or reserved.",
   },
   NO_WAITING_ROOM: { status: 409, message: "This sale has no waiting room: buy directly." },
+  HOLD_EXPIRED: {
+    status: 409,
+    message: "The hold had ended (expired or cancelled): the item went back to the stock. A " +
+      "payment for it must be refunded.",
+  },
+  ORDER_PAID: { status: 409, message: "The order is paid: it can no longer be cancelled." },
+  NO_CHECKOUT: {
+    status: 409,
+    message: "This sale has no checkout: its orders are confirmed at once and take no payment.",
+  },
+  ORDER_PENDING: {
+    status: 409,
+    message: "The order is still being confirmed; retry in a moment.",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request body must be application/json." },
   RATE_LIMITED: {
@@ -57,6 +75,11 @@ export const ERRORS = {
   ADMIN_DISABLED: {
     status: 503,
     message: "The admin API is closed: the server has no ADMIN_TOKEN configured.",
+  },
+  PAYMENTS_DISABLED: {
+    status: 503,
+    message: "The payment webhook is closed: the server has no PAYMENT_WEBHOOK_SECRET configured " +
+      "(set it to the secret the payment events are signed with).",
   },
   SALE_REBUILDING: {
     status: 503,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { WAITING_ROOM_DEFAULTS as DEFAULTS } from "./sale.ts";
+import { CHECKOUT_DEFAULTS, WAITING_ROOM_DEFAULTS as DEFAULTS } from "./sale.ts";
 import { USER_ID_MAX_LENGTH } from "./user_id.ts";
 
 /** What an admin may send to create or change a sale (DESIGN §5), shared by the API and pages. */
@@ -16,6 +16,11 @@ export const waitingRoomInput = z.strictObject({
   prequeueMinutes: z.number().int().min(0).max(1440).default(DEFAULTS.prequeueMinutes),
 }).nullable();
 
+/** DESIGN §9's range and default; null turns checkout off (orders confirmed at once). */
+export const checkoutInput = z.strictObject({
+  holdSeconds: z.number().int().min(30).max(3600).default(CHECKOUT_DEFAULTS.holdSeconds),
+}).nullable();
+
 const fields = {
   name: z.string().max(200).trim().min(1),
   description: z.string().max(2000),
@@ -24,6 +29,7 @@ const fields = {
   startTime: time,
   endTime: time,
   waitingRoom: waitingRoomInput,
+  checkout: checkoutInput,
 };
 
 export const createSaleInput = z.strictObject({
@@ -31,6 +37,7 @@ export const createSaleInput = z.strictObject({
   description: fields.description.default(""),
   perUserLimit: fields.perUserLimit.default(1),
   waitingRoom: fields.waitingRoom.default(null),
+  checkout: fields.checkout.default(null),
 });
 
 /** A change names only what changes: no defaults here, or a PATCH would reset other fields. */

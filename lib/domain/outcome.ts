@@ -59,7 +59,10 @@ export const OUTCOMES: { readonly [R in PurchaseResult]: Row<R> } = {
     lua: [LUA_REPLY.RESERVED],
     api: 201,
     original: 200,
-    message: "Purchase confirmed.",
+    message: (o) =>
+      o.order.status === "held"
+        ? "Reserved for you: pay before the hold ends, or the item goes back to the stock."
+        : "Purchase confirmed.",
     metric: "SUCCESS",
   },
   PENDING: {

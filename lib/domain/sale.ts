@@ -21,6 +21,17 @@ export const WAITING_ROOM_DEFAULTS: WaitingRoom = {
   prequeueMinutes: 15,
 };
 
+/**
+ * A sale's checkout (DESIGN §9, docs/checkout.md): a won item is held for the shopper until they
+ * pay, at most `holdSeconds`; unpaid, it goes back to the stock.
+ */
+export interface Checkout {
+  holdSeconds: number;
+}
+
+/** DESIGN §9's default hold, what `checkout: {}` takes. */
+export const CHECKOUT_DEFAULTS: Checkout = { holdSeconds: 600 };
+
 /** What an admin gives to make a sale. */
 export interface NewSale {
   name: string;
@@ -31,6 +42,8 @@ export interface NewSale {
   endTime: Date;
   /** null: no waiting room, anyone may buy. */
   waitingRoom: WaitingRoom | null;
+  /** null: orders are confirmed at once; else each is held until paid, or given back. */
+  checkout: Checkout | null;
 }
 
 export interface Sale extends NewSale {
@@ -74,6 +87,7 @@ export interface SaleRow {
   start_time: Date;
   end_time: Date;
   waiting_room: WaitingRoom | null;
+  checkout: Checkout | null;
   updated_at: Date;
 }
 
@@ -93,6 +107,7 @@ export function saleFromRow(r: SaleRow): Sale {
       overbook: r.waiting_room.overbook,
       prequeueMinutes: r.waiting_room.prequeueMinutes,
     },
+    checkout: r.checkout && { holdSeconds: r.checkout.holdSeconds },
     updatedAt: r.updated_at,
   };
 }
@@ -109,6 +124,7 @@ export interface SaleData {
   startTime: string;
   endTime: string;
   waitingRoom: WaitingRoom | null;
+  checkout: Checkout | null;
   serverTime: string;
 }
 
@@ -144,6 +160,7 @@ export function saleJson(sale: Sale, remainingStock: number, nowMs: number): Sal
     startTime: sale.startTime.toISOString(),
     endTime: sale.endTime.toISOString(),
     waitingRoom: sale.waitingRoom,
+    checkout: sale.checkout,
     serverTime: new Date(nowMs).toISOString(),
   };
 }

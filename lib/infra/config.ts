@@ -138,6 +138,11 @@ const schema = z.object({
       "read there at each signing; if Redis loses its data, a new one is made and what was signed " +
       "before is void.",
   ),
+  PAYMENT_WEBHOOK_SECRET: optional(z.string().min(16)).describe(
+    "Checkout sales: the secret (16+ characters) that signs the payment webhook's events " +
+      "(`Payment-Signature`, HMAC-SHA256; see [checkout](checkout.md)). Unset, " +
+      "`POST /api/payments/webhook` answers 503 `PAYMENTS_DISABLED` and no hold can be paid.",
+  ),
   CORS_ORIGINS: z.string().default("").transform((v) =>
     v.split(",").map((s) => s.trim()).filter((s) => s !== "")
   ).pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, "must be an origin like https://host")))

@@ -6,20 +6,28 @@
   closes for good at the start: a start moved later after it (or after the draw began) opens it
   no more, and those who join before the new start take numbers behind the drawn line.
 
+  A shopper whose ticket was used and who holds no order any more (their checkout hold expired or
+  was cancelled, and its stock went back: they left the sale's buyers) joins anew, at the back:
+  letting a hold lapse never jumps the line. Their old ticket stays `used`.
+
   KEYS[1] sale meta   KEYS[2] line meta   KEYS[3] users   KEYS[4] owners   KEYS[5] states
-  KEYS[6] numbers     KEYS[7] pre         KEYS[8] line
+  KEYS[6] numbers     KEYS[7] pre         KEYS[8] line    KEYS[9] the sale's buyers
   (lib/gate/keys.ts names them; all under the sale's hash tag)
 
   ARGV[1] userId   ARGV[2] a new ticket (random, made by the server)   ARGV[3] pre-queue length (ms)
 
   Returns {1, ticket, number}  joined (number -1 in the pre-queue: drawn at the start)
-          {0, ticket}          the shopper had joined already: their ticket
+          {0, ticket}          the shopper had joined already: their ticket (waiting, admitted,
+                               expired, or used for the order they hold)
           {-1}                 the line is not open yet      {-2} the sale has ended
           {-3}                 the sale's state is missing or being rebuilt: retry
           {-4}                 the sale has no waiting room (its Redis state says so)
 ]]
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
-if existing then return {0, existing} end
+if existing and (redis.call('HGET', KEYS[5], existing) ~= 'u'
+    or redis.call('HEXISTS', KEYS[9], ARGV[1]) == 1) then
+  return {0, existing}
+end
 
 local meta = redis.call('HMGET', KEYS[1], 'state', 'start', 'end', 'run', 'wr')
 if meta[1] ~= 'ready' or meta[4] ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then

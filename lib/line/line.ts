@@ -92,7 +92,10 @@ export class WaitingLine {
     return (await this.secret.current()).challenge(sale.id, userId, room.powBits, Date.now());
   }
 
-  /** Joins the line once; the same shopper again gets their ticket. */
+  /**
+   * Joins the line once; the same shopper again gets their ticket, unless it was used for a hold
+   * that ended since (then a new ticket, at the back).
+   */
   async join(
     sale: Sale,
     room: WaitingRoom,
@@ -118,7 +121,7 @@ export class WaitingLine {
     const r = arrayReply(
       await this.redis.evalScript(
         this.scripts.join,
-        [s.meta, q.meta, q.users, q.owners, q.states, q.numbers, q.pre, q.line],
+        [s.meta, q.meta, q.users, q.owners, q.states, q.numbers, q.pre, q.line, s.buyers],
         [userId, newTicket(), room.prequeueMinutes * 60_000],
       ),
     );

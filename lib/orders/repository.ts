@@ -3,18 +3,20 @@ import type { Shopper } from "../identity/identity.ts";
 import { type Sale, saleFromRow, type SaleRow } from "../domain/sale.ts";
 import { loadQueries } from "../infra/sql.ts";
 import {
-  confirmedOrder,
   type Order,
   orderFromRow,
   type OrderRow,
+  type OrderStatus,
   type ReservedOrder,
   type Settled,
+  writtenOrder,
 } from "../domain/order.ts";
 
 const Q = await loadQueries(
   new URL("./orders.sql", import.meta.url),
   [
     "insertBatch",
+    "byIds",
     "byShoppers",
     "bySale",
     "byShopper",
@@ -35,6 +37,9 @@ interface BatchRow {
   requested_id: string;
   inserted: boolean;
   voided: boolean;
+  /** What an inserted row was written with: `confirmed`, or `held` until `expires_at`. */
+  order_status: OrderStatus;
+  expires_at: Date | null;
 }
 
 export class OrderRepository {
@@ -44,9 +49,25 @@ export class OrderRepository {
    * Inserts a batch idempotently (one multi-row INSERT … ON CONFLICT DO NOTHING) and says, for each
    * pending order, whether PostgreSQL now holds it or holds another order of that shopper. A second
    * statement runs only when some row did not go in.
+   *
+   * `swept`: the batch comes from the outbox (the sweeper, a rebuild's drain), whose entries may
+   * name orders written long ago and ended since (a hold expired or cancelled): those leave the
+   * live shoppers' unique index, so they are read first and never inserted again. The group
+   * commit's own batches are new orders and skip that read.
    */
-  async insert(batch: ReservedOrder[]): Promise<Settled[]> {
+  async insert(batch: ReservedOrder[], swept = false): Promise<Settled[]> {
     if (batch.length === 0) return [];
+    if (swept) {
+      const rows = await this.sql.unsafe<OrderRow[]>(Q.byIds, [batch.map((p) => p.id)] as never);
+      if (rows.length > 0) {
+        const stored = new Map(rows.map((r) => [r.id, orderFromRow(r)]));
+        const rest = await this.insert(batch.filter((p) => !stored.has(p.id)));
+        return batch.map((p): Settled => {
+          const order = stored.get(p.id);
+          return order ? { kind: "COMMITTED", order } : rest.shift()!;
+        });
+      }
+    }
     const rows = await this.sql.unsafe<BatchRow[]>(Q.insertBatch, [
       batch.map((p) => p.id),
       batch.map((p) => p.saleId),
@@ -65,7 +86,9 @@ export class OrderRepository {
     const held = missed.length === 0 ? new Map<string, Order>() : await this.byShoppers(missed);
     return batch.map((p): Settled => {
       const r = byId.get(p.id);
-      if (r?.inserted) return { kind: "COMMITTED", order: confirmedOrder(p) };
+      if (r?.inserted) {
+        return { kind: "COMMITTED", order: writtenOrder(p, r.order_status, r.expires_at) };
+      }
       const existing = held.get(`${p.saleId}/${p.userId}`);
       // This very order was written before (a retried write, or a reconcile from the outbox, even
       // one before a reset's fence): committed, void or not.
@@ -86,7 +109,16 @@ export class OrderRepository {
     return new Map(rows.map((r) => [`${r.sale_id}/${r.user_id}`, orderFromRow(r)]));
   }
 
-  /** A shopper's order: only a verified shopper's (lib/identity/identity.ts), never a typed id's. */
+  /** An order by its id, live or ended. */
+  async byOrderId(id: string): Promise<Order | null> {
+    const [row] = await this.sql.unsafe<OrderRow[]>(Q.byIds, [[id]] as never);
+    return row ? orderFromRow(row) : null;
+  }
+
+  /**
+   * A shopper's live order, or else their latest ended one: only a verified shopper's
+   * (lib/identity/identity.ts), never a typed id's.
+   */
   async byShopper(saleId: number, shopper: Shopper): Promise<Order | null> {
     const [row] = await this.sql.unsafe<OrderRow[]>(Q.byShopper, [saleId, shopper.id]);
     return row ? orderFromRow(row) : null;

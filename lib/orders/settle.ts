@@ -17,6 +17,8 @@ import type { OrderRepository } from "./repository.ts";
  */
 export type Settle = (
   batch: ReservedOrder[],
+  /** The batch was read from the outbox: its orders may be in PostgreSQL already, even ended. */
+  swept?: boolean,
 ) => Promise<{ settled: Settled[]; redis: Promise<void> }>;
 
 export function makeSettle(
@@ -24,8 +26,8 @@ export function makeSettle(
   gate: Gate,
   onStockReturned: (saleId: number) => void,
 ): Settle {
-  return async (batch) => {
-    const settled = await orders.insert(batch);
+  return async (batch, swept = false) => {
+    const settled = await orders.insert(batch, swept);
     const doneBySale = new Map<number, string[]>();
     const releases: Promise<unknown>[] = [];
     const release = (p: ReservedOrder, existing: BuyerRecord | null) =>

@@ -59,7 +59,7 @@ export class OutboxSweeper {
     for (;;) {
       const batch = await this.gate.readOutbox(saleId, end, PAGE);
       if (batch.length === 0) return total;
-      await (await this.settle(batch)).redis;
+      await (await this.settle(batch, true)).redis;
       total += batch.length;
       if (batch.length < PAGE) return total;
     }

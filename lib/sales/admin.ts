@@ -7,6 +7,7 @@ import type { SaleCache } from "./cache.ts";
 import type { WaitingLine } from "../line/line.ts";
 import type { SaleChanges, SaleRepository } from "./repository.ts";
 import type { Metrics } from "../infra/metrics.ts";
+import type { Holds } from "../checkout/holds.ts";
 import { type NewSale, type Sale, settingsOf } from "../domain/sale.ts";
 
 /** The shop admin's use cases: each keeps PostgreSQL, Redis and every process's cache in step. */
@@ -19,6 +20,7 @@ export class SaleAdmin {
     private readonly reconciler: Reconciler,
     private readonly line: WaitingLine,
     private readonly metrics: Metrics,
+    private readonly holds: Holds,
   ) {}
 
   async create(input: NewSale): Promise<Sale> {
@@ -88,11 +90,19 @@ export class SaleAdmin {
   async stats(id: number) {
     const sale = this.cache.get(id) ?? await this.sales.get(id);
     if (!sale) throw new AppError("SALE_NOT_FOUND");
-    const [counts, remaining, queue] = await Promise.all([
+    const [counts, remaining, queue, checkout] = await Promise.all([
       this.orders.counts(id),
       this.gate.readStock(id),
       sale.waitingRoom ? this.line.stats(id) : null,
+      sale.checkout ? this.holds.ofSale(id) : null,
     ]);
-    return { sale, ...counts, remaining, queue };
+    return {
+      sale,
+      ...counts,
+      remaining,
+      queue,
+      holds: checkout?.holds ?? null,
+      latePayments: checkout?.latePayments ?? [],
+    };
   }
 }

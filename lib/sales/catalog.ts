@@ -1,6 +1,6 @@
 import type { Gate } from "../gate/gate.ts";
 import type { Shopper } from "../identity/identity.ts";
-import type { Order } from "../domain/order.ts";
+import { LIVE_STATUSES, type Order, pendingOrder } from "../domain/order.ts";
 import type { OrderRepository } from "../orders/repository.ts";
 import type { SaleCache } from "./cache.ts";
 import type { Sale, SaleStatus } from "../domain/sale.ts";
@@ -88,25 +88,27 @@ export class Catalog {
   }
 
   /**
-   * The shopper's order: PostgreSQL's row, or else their reservation still on its way there
+   * The shopper's order: PostgreSQL's row (the live one, or else the latest ended: an expired hold
+   * reads as expired), or else their reservation still on its way there
    * (pending while its outbox entry is in Redis, as ALREADY_PURCHASED says it). Redis is asked
    * only when PostgreSQL has no row, and PostgreSQL again when the entry has left the outbox
    * meanwhile: the order was committed in between (or voided, and then there is none).
    */
   async order(saleId: number, shopper: Shopper): Promise<Order | null> {
     const stored = await this.orders.byShopper(saleId, shopper);
-    if (stored) return stored;
+    if (stored && LIVE_STATUSES.includes(stored.status)) return stored;
+    // None, or an ended hold: a new order may be on its way.
     const held = await this.gate.readBuyer(saleId, shopper.id);
-    if (!held) return null;
+    if (!held) return stored;
     if (!held.pending) return await this.orders.byShopper(saleId, shopper);
-    return {
+    const sale = await this.cache.find(saleId);
+    return pendingOrder({
       id: held.buyer.orderId,
       saleId,
       userId: shopper.id,
       quantity: held.buyer.quantity,
-      status: "pending",
-      createdAt: new Date(held.buyer.createdAtMs),
-    };
+      createdAtMs: held.buyer.createdAtMs,
+    }, sale?.checkout?.holdSeconds ?? null);
   }
 
   private async view(sale: Sale, stock: number | null): Promise<SaleView> {

@@ -2,14 +2,15 @@ import { uuidv7 } from "uuidv7";
 import type { Metrics } from "../infra/metrics.ts";
 import type { Gate } from "../gate/gate.ts";
 import type { Shopper } from "../identity/identity.ts";
-import type { Order, ReservedOrder } from "../domain/order.ts";
+import { type Order, pendingOrder, type ReservedOrder } from "../domain/order.ts";
+import type { OrderRepository } from "../orders/repository.ts";
 import type { Reconciler } from "../recovery/reconciler.ts";
 import type { OrderWriter } from "../orders/writer.ts";
 import type { SaleCache } from "./cache.ts";
 import type { StockSnapshot } from "./stock.ts";
 import type { WaitingLine } from "../line/line.ts";
 import { OUTCOMES, type PurchaseOutcome } from "../domain/outcome.ts";
-import { saleStatus } from "../domain/sale.ts";
+import { type Sale, saleStatus } from "../domain/sale.ts";
 
 export class PurchaseService {
   /** Sales whose buyers are being read for the sold-out hint: one read per sale at a time. */
@@ -23,6 +24,7 @@ export class PurchaseService {
     private readonly metrics: Metrics,
     private readonly stock: StockSnapshot,
     private readonly line: WaitingLine,
+    private readonly orders: OrderRepository,
   ) {}
 
   /**
@@ -63,15 +65,15 @@ export class PurchaseService {
     clientIp: string,
     admission: string | undefined,
   ): Promise<PurchaseOutcome> {
-    const held = this.cache.get(saleId);
-    const sale = held ?? await this.cache.find(saleId);
+    const cached = this.cache.get(saleId);
+    const sale = cached ?? await this.cache.find(saleId);
     if (!sale) return { result: "SALE_NOT_FOUND" };
     if (quantity > sale.perUserLimit) {
       return { result: "QUANTITY_OVER_LIMIT", limit: sale.perUserLimit };
     }
     // A sale no longer held in memory ended over an hour ago and its Redis state may be gone: no
     // clock skew can change that answer, so the gate is not asked.
-    if (!held && saleStatus(sale, Date.now()) === "ENDED") {
+    if (!cached && saleStatus(sale, Date.now()) === "ENDED") {
       return { result: "SALE_NOT_ACTIVE", status: "ENDED" };
     }
     if (this.cache.isSoldOutFor(saleId, userId)) return { result: "SOLD_OUT", remainingStock: 0 };
@@ -99,7 +101,7 @@ export class PurchaseService {
       case "RESERVED":
         // Stock was there: a hint set meanwhile is already wrong (its notice is on its way).
         this.cache.clearSoldOut(saleId);
-        return await this.commit({
+        return await this.commit(sale, {
           id: orderId,
           saleId,
           userId,
@@ -107,19 +109,19 @@ export class PurchaseService {
           createdAtMs: r.createdAtMs,
           outboxId: r.outboxId,
         }, r.remaining);
-      case "ALREADY_PURCHASED":
-        return {
-          result: "ALREADY_PURCHASED",
-          order: {
-            id: r.buyer.orderId,
-            saleId,
-            userId,
-            quantity: r.buyer.quantity,
-            // Said as it is: an order still on its way to PostgreSQL is pending, not confirmed.
-            status: r.pending ? "pending" : "confirmed",
-            createdAt: new Date(r.buyer.createdAtMs),
-          },
+      case "ALREADY_PURCHASED": {
+        const order: Order = {
+          id: r.buyer.orderId,
+          saleId,
+          userId,
+          quantity: r.buyer.quantity,
+          // Said as it is: an order still on its way to PostgreSQL is pending, not confirmed.
+          status: r.pending ? "pending" : "confirmed",
+          createdAt: new Date(r.buyer.createdAtMs),
         };
+        if (!sale.checkout) return { result: "ALREADY_PURCHASED", order };
+        return { result: "ALREADY_PURCHASED", order: await this.heldOrder(sale, order, r.pending) };
+      }
       case "SOLD_OUT":
         // Only an empty stock marks the sale sold out here: a request for 3 when 1 is left is
         // refused, but the last item must still sell.
@@ -163,18 +165,29 @@ export class PurchaseService {
     }
   }
 
+  /**
+   * A checkout sale's buyer, as PostgreSQL holds their order now: Redis does not know whether a
+   * hold was paid. Asked on this refusal only, never on a purchase that wins or finds no stock;
+   * with PostgreSQL away (or the order not there yet), Redis's record, held until its deadline.
+   */
+  private async heldOrder(sale: Sale, redis: Order, pending: boolean): Promise<Order> {
+    if (!pending) {
+      const stored = await this.orders.byOrderId(redis.id).catch(() => null);
+      if (stored) return stored;
+    }
+    const order = pendingOrder(
+      { ...redis, createdAtMs: redis.createdAt.getTime() },
+      sale.checkout?.holdSeconds ?? null,
+    );
+    return pending ? order : { ...order, status: "held" };
+  }
+
   private async commit(
+    sale: Sale,
     reserved: ReservedOrder,
     remaining: number,
   ): Promise<PurchaseOutcome> {
-    const order: Order = {
-      id: reserved.id,
-      saleId: reserved.saleId,
-      userId: reserved.userId,
-      quantity: reserved.quantity,
-      status: "pending",
-      createdAt: new Date(reserved.createdAtMs),
-    };
+    const order = pendingOrder(reserved, sale.checkout?.holdSeconds ?? null);
     // A write that fails or outlasts COMMIT_TIMEOUT_MS leaves the reservation in the outbox, where
     // the sweeper commits it later: the shopper is told "pending", never "sold out".
     const settled = await this.writer.write(reserved).catch(() => "FAILED" as const);

@@ -81,6 +81,7 @@ export class SaleRepository {
       s.startTime,
       s.endTime,
       jsonOrNull(s.waitingRoom),
+      jsonOrNull(s.checkout),
     ]);
     return saleFromRow(row!);
   }
@@ -113,6 +114,7 @@ export class SaleRepository {
         next.startTime,
         next.endTime,
         jsonOrNull(next.waitingRoom),
+        jsonOrNull(next.checkout),
       ]);
       const after = saleFromRow(updated!);
       await apply(before, after, async () => {

@@ -96,14 +96,16 @@ export function validationError(error: z.ZodError): AppError {
   return new AppError("VALIDATION_FAILED", undefined, details);
 }
 
-/** Reads a JSON body (size-limited, application/json only) and validates it with `schema`. */
-export async function readJson<T extends z.ZodType>(
-  ctx: RouteContext,
-  schema: T,
-): Promise<z.infer<T>> {
-  const type = ctx.req.headers.get("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
-  const text = await readLimited(ctx.req, ctx.state.config.MAX_BODY_BYTES);
+/**
+ * Reads a body as the client sent it (size-limited, UTF-8), for a signature over its exact bytes
+ * (the payment webhook); `parseJson` then reads it.
+ */
+export async function readText(ctx: RouteContext): Promise<string> {
+  return await readLimited(ctx.req, ctx.state.config.MAX_BODY_BYTES);
+}
+
+/** Parses a JSON text and validates it with `schema`. */
+export function parseJson<T extends z.ZodType>(text: string, schema: T): z.infer<T> {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -113,6 +115,16 @@ export async function readJson<T extends z.ZodType>(
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
+}
+
+/** Reads a JSON body (size-limited, application/json only) and validates it with `schema`. */
+export async function readJson<T extends z.ZodType>(
+  ctx: RouteContext,
+  schema: T,
+): Promise<z.infer<T>> {
+  const type = ctx.req.headers.get("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
+  return parseJson(await readLimited(ctx.req, ctx.state.config.MAX_BODY_BYTES), schema);
 }
 
 /** Reads an HTML form post (size-limited, application/x-www-form-urlencoded only). */

@@ -6,6 +6,7 @@ import type { Catalog } from "../sales/catalog.ts";
 import type { LiveFeed } from "../sales/live.ts";
 import type { PurchaseService } from "../sales/purchase.ts";
 import type { QueueService } from "../sales/queue.ts";
+import type { Holds } from "../checkout/holds.ts";
 import type { AdminGate } from "./admin_auth.ts";
 import type { AdminAudit } from "./admin_audit.ts";
 
@@ -30,6 +31,8 @@ export interface Services {
   identity: ShopperIdentity;
   live: LiveFeed;
   queue: QueueService;
+  /** Checkout holds: payments and cancels. */
+  holds: Holds;
   metrics: Metrics;
   health: Health;
   adminGate: AdminGate;

@@ -42,7 +42,7 @@ export function withRaw(
 }
 
 /** Non-JSON bodies, sent as application/json. */
-const NOT_JSON = [
+export const NOT_JSON = [
   "",
   " ",
   "hello",
@@ -65,7 +65,16 @@ const NOT_JSON = [
 ];
 
 /** JSON texts whose top level is not an object. */
-const NOT_OBJECTS = ["[]", '[{"userId":"a"}]', "1", "-1", '"userId"', "null", "true", "false"];
+export const NOT_OBJECTS = [
+  "[]",
+  '[{"userId":"a"}]',
+  "1",
+  "-1",
+  '"userId"',
+  "null",
+  "true",
+  "false",
+];
 
 /** JSON values of the wrong type for any field. */
 export const WRONG_TYPES = ["null", "true", "[]", '["a"]', "{}", '{"a":1}', '{"$gt":""}', "0.5"];
@@ -370,8 +379,10 @@ async function send(base: string, r: BadRequest): Promise<{ status: number; text
 export async function assertAllRefused(
   build: (app: TestApp, saleId: number) => BadRequest[] | Promise<BadRequest[]>,
   atLeast: number,
+  /** The app's configuration, beyond the test defaults. */
+  env: Record<string, string> = {},
 ): Promise<void> {
-  const app = await startTestApp();
+  const app = await startTestApp(env);
   try {
     const saleId = await createSale(app.url, { totalStock: 10, perUserLimit: 2 });
     const before = await written(app.sql, app.platform.gate);

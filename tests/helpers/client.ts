@@ -51,6 +51,7 @@ export interface SaleInput {
     overbook?: number;
     prequeueMinutes?: number;
   };
+  checkout?: { holdSeconds?: number };
 }
 
 /** Creates a sale through the admin API, live from a minute ago for an hour unless told. */
@@ -63,6 +64,7 @@ export async function createSale(base: string, input: SaleInput): Promise<number
     startTime: input.startTime ?? new Date(now - 60_000).toISOString(),
     endTime: input.endTime ?? new Date(now + 3_600_000).toISOString(),
     ...(input.waitingRoom ? { waitingRoom: input.waitingRoom } : {}),
+    ...(input.checkout ? { checkout: input.checkout } : {}),
   }, admin);
   if (res.status !== 201) throw new Error(`create sale: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;

@@ -14,8 +14,14 @@ export interface Breaches {
   lost: number;
   /** I5: shoppers who were refused and got no acknowledgement, yet have an order. */
   phantom: number;
-  /** I4: Redis remaining != total - sold once settled. */
+  /** I4: Redis remaining != total - sold once settled (and I7's "no stuck stock"). */
   stuck: number;
+  /** I6: orders both paid and given back (paid with released_at, or ended after a payment). */
+  paidAndReleased: number;
+  /** I7: ended holds (expired, cancelled) whose stock is not marked given back once settled. */
+  unreleased: number;
+  /** I8: orders paid by more than one payment event. */
+  paidTwice: number;
 }
 
 export interface SaleState {
@@ -39,8 +45,10 @@ export async function readState(
     await redis.connect();
     const [[sale], [counts], stock, outbox, buyers] = await Promise.all([
       sql`SELECT total_stock FROM sales WHERE id = ${saleId}`,
+      // Live orders only (DESIGN §9): expired and cancelled holds are sold no more.
       sql`SELECT count(*)::int AS orders, coalesce(sum(quantity), 0)::int AS sold
-          FROM orders WHERE sale_id = ${saleId}`,
+          FROM orders
+          WHERE sale_id = ${saleId} AND status IN ('confirmed', 'held', 'paid')`,
       redis.get(k.stock),
       redis.xlen(k.outbox),
       redis.hlen(k.buyers),
@@ -111,11 +119,16 @@ export async function breaches(
   attempts: Attempt[],
   options: { redisLostData?: boolean } = {},
 ): Promise<Breaches> {
-  const rows = await sql<{ id: string; user_id: string }[]>`
-    SELECT id, user_id FROM orders WHERE sale_id = ${saleId}`;
+  const rows = await sql<{ id: string; user_id: string; live: boolean }[]>`
+    SELECT id, user_id, status IN ('confirmed', 'held', 'paid') AS live
+    FROM orders WHERE sale_id = ${saleId}`;
   const byId = new Set(rows.map((r) => r.id));
+  const ended = new Set(rows.filter((r) => !r.live).map((r) => r.id));
+  // I2: one live order per shopper; an ended hold's shopper may have bought again.
   const perUser = new Map<string, number>();
-  for (const r of rows) perUser.set(r.user_id, (perUser.get(r.user_id) ?? 0) + 1);
+  for (const r of rows.filter((r) => r.live)) {
+    perUser.set(r.user_id, (perUser.get(r.user_id) ?? 0) + 1);
+  }
   const given = new Map<string, Set<string>>();
   const verdicts = new Map<string, Set<Verdict>>();
   const binding = (a: Attempt) => !(options.redisLostData && a.pending);
@@ -127,17 +140,45 @@ export async function breaches(
     }
   }
   const acknowledged = attempts.filter((a) => verdict(a) === "ok" && binding(a));
+  const holds = await holdBreaches(sql, saleId);
   const onlyRefused = new Set(
     [...verdicts].filter(([, vs]) => vs.size === 1 && vs.has("refused")).map(([u]) => u),
   );
   return {
     oversold: Math.max(0, state.sold - state.total),
     duplicate: [...perUser.values()].filter((n) => n > 1).length +
-      [...given.values()].filter((ids) => ids.size > 1).length,
+      // Two order ids given to one shopper, unless all but one of them ended (a hold that expired
+      // or was cancelled, then a new purchase).
+      [...given.values()].filter((ids) => [...ids].filter((id) => !ended.has(id)).length > 1)
+        .length,
     buyerMismatch: Math.abs(state.buyers - state.orders),
     lost: acknowledged.filter((a) => !a.orderId || !byId.has(a.orderId)).length,
     phantom: rows.filter((r) => onlyRefused.has(r.user_id)).length,
     stuck: state.remaining === state.total - state.sold ? 0 : 1,
+    paidAndReleased: holds.paidAndReleased,
+    unreleased: holds.unreleased,
+    paidTwice: holds.paidTwice,
+  };
+}
+
+/** I6, I7 and I8 of a sale (DESIGN §9), counted in PostgreSQL: 0 each for a sale without checkout. */
+export async function holdBreaches(
+  sql: Sql,
+  saleId: number,
+): Promise<{ paidAndReleased: number; unreleased: number; paidTwice: number }> {
+  const [row] = await sql<{ paid_and_released: number; unreleased: number; paid_twice: number }[]>`
+    SELECT
+      (SELECT count(*)::int FROM orders WHERE sale_id = ${saleId} AND released_at IS NOT NULL
+         AND (status = 'paid' OR paid_at IS NOT NULL)) AS paid_and_released,
+      (SELECT count(*)::int FROM orders WHERE sale_id = ${saleId}
+         AND status IN ('expired', 'cancelled') AND released_at IS NULL) AS unreleased,
+      (SELECT count(*)::int FROM (
+         SELECT order_id FROM payment_events WHERE sale_id = ${saleId} AND outcome = 'paid'
+         GROUP BY order_id HAVING count(*) > 1) AS twice) AS paid_twice`;
+  return {
+    paidAndReleased: row!.paid_and_released,
+    unreleased: row!.unreleased,
+    paidTwice: row!.paid_twice,
   };
 }
 
@@ -148,4 +189,7 @@ export const NO_BREACHES: Breaches = {
   lost: 0,
   phantom: 0,
   stuck: 0,
+  paidAndReleased: 0,
+  unreleased: 0,
+  paidTwice: 0,
 };

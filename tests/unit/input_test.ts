@@ -26,7 +26,38 @@ Deno.test("createSaleInput parses a valid sale: trims the name, fills defaults, 
     startTime: new Date("2030-01-01T10:00:00.000Z"),
     endTime: new Date("2030-01-01T12:00:00.000Z"),
     waitingRoom: null,
+    checkout: null,
   });
+});
+
+Deno.test("checkout takes DESIGN §9's default and range, and null turns it off", () => {
+  assertEquals(createSaleInput.safeParse({ ...VALID, checkout: {} }).data?.checkout, {
+    holdSeconds: 600,
+  });
+  assertEquals(
+    createSaleInput.safeParse({ ...VALID, checkout: { holdSeconds: 30 } }).data?.checkout,
+    { holdSeconds: 30 },
+  );
+  assertEquals(updateSaleInput.safeParse({ checkout: null }).data, { checkout: null });
+  for (
+    const bad of [
+      { holdSeconds: 29 },
+      { holdSeconds: 3601 },
+      { holdSeconds: 60.5 },
+      {
+        holdSeconds: "600",
+      },
+      { holdSeconds: 600, extra: 1 },
+      600,
+      "on",
+    ]
+  ) {
+    assertEquals(
+      issues(createSaleInput.safeParse({ ...VALID, checkout: bad }))[0]?.startsWith("checkout"),
+      true,
+      JSON.stringify(bad),
+    );
+  }
 });
 
 Deno.test("a waiting room takes DESIGN §8's defaults and ranges, and null turns it off", () => {

@@ -16,6 +16,7 @@ const LAYERS: [name: string, prefixes: string[]][] = [
   ["line", ["lib/line/"]],
   ["orders", ["lib/orders/"]],
   ["recovery", ["lib/recovery/"]],
+  ["checkout", ["lib/checkout/"]],
   ["sales", ["lib/sales/"]],
   ["build", ["lib/build.ts", "lib/client/"]],
   ["web", ["lib/web/"]],

@@ -20,6 +20,7 @@ function sale(): Sale {
     startTime: new Date(START),
     endTime: new Date(END),
     waitingRoom: null,
+    checkout: null,
     updatedAt: new Date(START - 1000),
   };
 }
@@ -51,6 +52,7 @@ Deno.test("saleJson shows the sale as the API contract says", () => {
     startTime: "2030-01-01T12:00:00.000Z",
     endTime: "2030-01-01T13:00:00.000Z",
     waitingRoom: null,
+    checkout: null,
     serverTime: new Date(END - 1).toISOString(),
   });
   assertEquals(saleJson(sale(), 0, END).status, "ENDED");

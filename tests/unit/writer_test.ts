@@ -1,5 +1,5 @@
 import { OrderWriter, type WriterOptions } from "../../lib/orders/writer.ts";
-import { confirmedOrder, type ReservedOrder, type Settled } from "../../lib/domain/order.ts";
+import { type ReservedOrder, type Settled, writtenOrder } from "../../lib/domain/order.ts";
 import type { Settle } from "../../lib/orders/settle.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 
@@ -23,7 +23,10 @@ function recording() {
     return new Promise((resolve) => {
       release.push(() =>
         resolve({
-          settled: batch.map((o): Settled => ({ kind: "COMMITTED", order: confirmedOrder(o) })),
+          settled: batch.map((o): Settled => ({
+            kind: "COMMITTED",
+            order: writtenOrder(o, "confirmed", null),
+          })),
           redis: Promise.resolve(),
         })
       );

@@ -16,6 +16,8 @@ export const handler: Handlers = {
       remainingStock: remaining,
       outcomes: Metrics.outcomesOf(totals, id),
       queue: s.queue,
+      holds: s.holds,
+      latePayments: s.latePayments,
     });
   },
 };
