@@ -206,7 +206,15 @@ export async function openPlatform(config: Config): Promise<Platform> {
     line,
     orders,
   );
-  const holds = new Holds(sql, orders, gate, notify, config.PAYMENT_WEBHOOK_SECRET);
+  const holds = await Holds.load(
+    sql,
+    redis,
+    orders,
+    gate,
+    notify,
+    (saleId) => reconciler.ensure(saleId),
+    config.PAYMENT_WEBHOOK_SECRET,
+  );
   const expiry = await HoldExpiry.load(redis, config.REDIS_KEY_PREFIX, holds);
   const admin = new SaleAdmin(salesRepo, orders, gate, cache, reconciler, line, metrics, holds);
   const catalog = new Catalog(cache, gate, orders, stock, salesRepo);

@@ -1,4 +1,5 @@
 import type { Sql } from "../infra/db.ts";
+import { arrayReply, loadScript, type RedisClient, type Script } from "../infra/redis/client.ts";
 import { loadQueries } from "../infra/sql.ts";
 import { AppError } from "../domain/errors.ts";
 import { type Order, orderFromRow, type OrderRow } from "../domain/order.ts";
@@ -62,24 +63,60 @@ export interface LatePayment {
   receivedAt: string;
 }
 
+/** An ended hold whose stock is to go back. */
+interface Ended {
+  id: string;
+  saleId: number;
+  userId: string;
+  quantity: number;
+}
+
 /**
  * Checkout holds (DESIGN §9): payments, cancels, and giving the stock of ended holds back. Each
  * change of an order is one statement that applies only to a row still `held`, so PostgreSQL
- * decides every race; the stock of an ended hold goes back through release.lua, which gives it
- * only while Redis's buyer entry names that very order, so a repeat gives nothing (I7).
+ * decides every race; the stock of an ended hold goes back through release_hold.lua, which gives
+ * it only while Redis's buyer entry names that very order, so a repeat gives nothing (I7), and
+ * only into state this Redis run built and no rebuild is writing, so a rebuild that counted the
+ * hold live cannot write it back afterwards.
  */
 export class Holds {
   /** Counted in this process since it started (GET /metrics sums every process's). */
   readonly stats = { paid: 0, late: 0, cancelled: 0, expired: 0, released: 0 };
 
-  constructor(
+  private constructor(
     private readonly sql: Sql,
+    private readonly redis: RedisClient,
+    private readonly releaseHold: Script,
     private readonly orders: OrderRepository,
     private readonly gate: Gate,
     /** Clears the sale's sold-out hints in every process (the settle path's notify). */
     private readonly onStockReturned: (saleId: number) => void,
+    /** Rebuilds a sale whose Redis state is missing or stale (the reconciler's `ensure`). */
+    private readonly onRebuildNeeded: (saleId: number) => void,
     private readonly webhookSecret: string | undefined,
   ) {}
+
+  static async load(
+    sql: Sql,
+    redis: RedisClient,
+    orders: OrderRepository,
+    gate: Gate,
+    onStockReturned: (saleId: number) => void,
+    onRebuildNeeded: (saleId: number) => void,
+    webhookSecret: string | undefined,
+  ): Promise<Holds> {
+    const releaseHold = await loadScript(new URL("./release_hold.lua", import.meta.url));
+    return new Holds(
+      sql,
+      redis,
+      releaseHold,
+      orders,
+      gate,
+      onStockReturned,
+      onRebuildNeeded,
+      webhookSecret,
+    );
+  }
 
   /**
    * Checks a webhook delivery's signature over its raw body: PAYMENTS_DISABLED without a secret,
@@ -125,8 +162,8 @@ export class Holds {
   }
 
   /**
-   * Cancels the shopper's hold and gives its stock back at once (with Redis away, the expiry
-   * worker gives it later). Cancelling again answers the same cancelled order.
+   * Cancels the shopper's hold and gives its stock back at once (with Redis away or the sale being
+   * rebuilt, the expiry worker gives it later). Cancelling again answers the same cancelled order.
    */
   async cancel(saleId: number, shopper: Shopper): Promise<CancelAnswer> {
     const [row] = await this.sql.unsafe<OrderRow[]>(Q.cancel, [saleId, shopper.id]);
@@ -162,38 +199,58 @@ export class Holds {
   }
 
   /**
-   * Gives back the stock of ended holds not yet given back, at most `limit`; how many it read. A
-   * crash anywhere in between is repaired by the next call, in any process: release.lua gives
-   * only while the buyer entry names the order, and `released_at` is set after it.
+   * Gives back the stock of ended holds not yet given back, at most `limit`; how many it settled
+   * (gave back, or found nothing to give). A crash anywhere in between is repaired by the next
+   * call, in any process: release_hold.lua gives only while the buyer entry names the order, and
+   * `released_at` is set after it. A hold of a sale whose state is being rebuilt (or is missing, or
+   * stale) stays unsettled, and the next call tries it again once the sale is rebuilt.
    */
   async releaseEnded(limit: number): Promise<number> {
     const rows = await this.sql.unsafe<
       { id: string; sale_id: string; user_id: string; quantity: number }[]
     >(Q.unreleased, [limit]);
-    await this.release(rows.map((r) => ({
+    return await this.release(rows.map((r) => ({
       id: r.id,
       saleId: Number(r.sale_id),
       userId: r.user_id,
       quantity: r.quantity,
     })));
-    return rows.length;
   }
 
-  private async release(
-    orders: { id: string; saleId: number; userId: string; quantity: number }[],
-  ): Promise<void> {
-    if (orders.length === 0) return;
+  /** Gives ended holds back; how many are settled (`released_at` set). */
+  private async release(holds: Ended[]): Promise<number> {
+    if (holds.length === 0) return 0;
     const returned = new Set<number>();
+    const rebuild = new Set<number>();
     const done: string[] = [];
-    await Promise.all(orders.map(async (o) => {
-      if (await this.gate.release(o.saleId, o.userId, o.id, o.quantity, null, "")) {
-        this.stats.released++;
-        returned.add(o.saleId);
+    await Promise.all(holds.map(async (hold) => {
+      const outcome = await this.giveBack(hold);
+      if (outcome === "retry") {
+        rebuild.add(hold.saleId);
+        return;
       }
-      done.push(o.id);
+      if (outcome === "released") {
+        this.stats.released++;
+        returned.add(hold.saleId);
+      }
+      done.push(hold.id);
     }));
-    await this.sql.unsafe(Q.markReleased, [done] as never);
+    if (done.length > 0) await this.sql.unsafe(Q.markReleased, [done] as never);
     for (const saleId of returned) this.onStockReturned(saleId);
+    for (const saleId of rebuild) this.onRebuildNeeded(saleId);
+    return done.length;
+  }
+
+  private async giveBack(hold: Ended): Promise<"released" | "absent" | "retry"> {
+    const k = this.gate.keys(hold.saleId);
+    const r = arrayReply(
+      await this.redis.evalScript(this.releaseHold, [k.meta, k.stock, k.buyers], [
+        hold.userId,
+        hold.id,
+        hold.quantity,
+      ]),
+    );
+    return r[0] === 1 ? "released" : r[0] === 0 ? "absent" : "retry";
   }
 
   /** A checkout sale's orders by status, and the payments that came late (admin stats). */

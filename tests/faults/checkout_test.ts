@@ -112,6 +112,14 @@ Deno.test("a hold that ends while a rebuild is between its count and its write g
       UPDATE orders SET hold_expires_at = now() - interval '1 second'
       WHERE sale_id = ${saleId} AND user_id = 'h-0'`;
     await app.platform.expiry.step();
+    const [waiting] = await app.sql<{ status: string; released: boolean }[]>`
+      SELECT status, released_at IS NOT NULL AS released FROM orders
+      WHERE sale_id = ${saleId} AND user_id = 'h-0'`;
+    assertEquals(
+      [waiting!.status, waiting!.released],
+      ["expired", false],
+      "it waits for the rebuild",
+    );
 
     rebuilder.redisProxy.resume();
     await rebuild;
