@@ -195,7 +195,7 @@ export function loadConfig(env: Record<string, string> = Deno.env.toObject()): C
 }
 
 /** The variables that name a Redis or a PostgreSQL to use. */
-const SERVICE_VARIABLES = [
+export const SERVICE_VARIABLES = [
   "DATABASE_URL",
   "REDIS_URL",
   "REDIS_CLUSTER_NODES",

@@ -9,15 +9,9 @@
 import { waitForLine } from "../../loadtest/harness.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { ADMIN_TOKEN } from "../helpers/env.ts";
+import { SERVICE_VARIABLES } from "../../lib/infra/config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const SERVICE_VARIABLES = [
-  "DATABASE_URL",
-  "REDIS_URL",
-  "REDIS_CLUSTER_NODES",
-  "UPSTASH_REDIS_REST_URL",
-  "UPSTASH_REDIS_REST_TOKEN",
-];
 
 async function succeeds(command: string, args: string[]): Promise<boolean> {
   try {
