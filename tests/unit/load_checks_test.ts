@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { type Evidence, judge } from "../../loadtest/invariants.ts";
+import { type Evidence, judge, type OrderRow } from "../../loadtest/invariants.ts";
 import type { Attempt } from "../../loadtest/driver.ts";
 import { queueChecks } from "../../loadtest/queue_figures.ts";
 import { parseStages, targetAt } from "../../loadtest/scenarios.ts";
@@ -10,6 +10,15 @@ const ok = (userId: string, orderId: string): Attempt => ({
   status: 201,
   result: "SUCCESS",
   orderId,
+});
+/** A confirmed order's row, as PostgreSQL has it (a sale without checkout). */
+const row = (id: string, userId: string): OrderRow => ({
+  id,
+  userId,
+  quantity: 1,
+  status: "confirmed",
+  released: false,
+  paid: false,
 });
 const soldOut = (userId: string): Attempt => ({
   userId,
@@ -27,8 +36,8 @@ function clean(): Evidence {
     attempts: [ok("a", "o1"), ok("b", "o2"), soldOut("c")],
     after: { total: 2, sold: 2, orders: 2, remaining: 0 },
     rows: [
-      { id: "o1", userId: "a", quantity: 1 },
-      { id: "o2", userId: "b", quantity: 1 },
+      row("o1", "a"),
+      row("o2", "b"),
     ],
     missingInApi: 0,
   };
@@ -40,7 +49,7 @@ Deno.test("the load runner's judge passes a clean run and names each breach", ()
   assertEquals(failed(clean()), []);
 
   const oversold = clean();
-  oversold.rows!.push({ id: "o3", userId: "c", quantity: 1 });
+  oversold.rows!.push(row("o3", "c"));
   oversold.after = { total: 2, sold: 3, orders: 3, remaining: -1 };
   assertEquals(failed(oversold), [
     "sold 3 == min(stock, distinct shoppers × quantity) 2",
@@ -49,7 +58,7 @@ Deno.test("the load runner's judge passes a clean run and names each breach", ()
   ]);
 
   const lost = clean();
-  lost.rows = [{ id: "o1", userId: "a", quantity: 1 }];
+  lost.rows = [row("o1", "a")];
   assertEquals(failed(lost), [
     "PostgreSQL: 1 items in 1 orders == the API's 2 in 2",
     "PostgreSQL: every SUCCESS is in PostgreSQL",
@@ -57,12 +66,12 @@ Deno.test("the load runner's judge passes a clean run and names each breach", ()
 
   const twice = clean();
   twice.attempts.push(ok("a", "o9"));
-  twice.rows!.push({ id: "o9", userId: "a", quantity: 1 });
+  twice.rows!.push(row("o9", "a"));
   assertEquals(failed(twice), [
     "no shopper was acknowledged twice or told of two orders",
     "PostgreSQL: 3 items in 3 orders == the API's 2 in 2",
     "PostgreSQL: no oversell",
-    "PostgreSQL: no shopper has two orders",
+    "PostgreSQL: no shopper has two live orders",
   ]);
 
   const stuck = clean();
@@ -127,8 +136,8 @@ Deno.test("a check that compared nothing fails and says so, in the judge and in 
     attempts: [soldOut("c")],
     after: { total: 2, sold: 2, orders: 2, remaining: 0 },
     rows: [
-      { id: "o1", userId: "a", quantity: 1 },
-      { id: "o2", userId: "b", quantity: 1 },
+      row("o1", "a"),
+      row("o2", "b"),
     ],
     missingInApi: 0,
   };
