@@ -118,7 +118,8 @@ export interface CheckoutReport {
 }
 
 const tells = (h: Hold, what: string) => h.told === what;
-const ended = (h: Hold) => !tells(h, "paid") && !tells(h, "cancelled");
+/** Not paid and not cancelled: the hold expired (abandoned, late, or its payment refused). */
+const expired = (h: Hold) => !tells(h, "paid") && !tells(h, "cancelled");
 /** When a hold ended unpaid: at its cancel, else at its deadline. */
 const endOf = (h: Hold) => tells(h, "cancelled") ? h.cancelledAt! : h.deadline;
 
@@ -128,7 +129,7 @@ const endOf = (h: Hold) => tells(h, "cancelled") ? h.cancelledAt! : h.deadline;
  * again (the expiry worker's delay included, for an expired one).
  */
 export function resale(holds: Hold[], successes: number[]): Resale {
-  const ends = holds.filter(ended).map(endOf).sort((a, b) => a - b);
+  const ends = holds.filter((h) => !tells(h, "paid")).map(endOf).sort((a, b) => a - b);
   const wins = successes.toSorted((a, b) => a - b);
   const delays: number[] = [];
   let j = 0;
@@ -160,7 +161,7 @@ export function figures(
     wonLater: count((h) => h.later),
     paid: count((h) => tells(h, "paid")),
     cancelled: count((h) => tells(h, "cancelled")),
-    expired: count(ended),
+    expired: count(expired),
     late: count((h) => h.fate === "late"),
     lateRefused: count((h) => h.fate === "late" && tells(h, "HOLD_EXPIRED")),
     redelivered: count((h) => h.redelivery !== null),
@@ -200,7 +201,7 @@ export function checkoutChecks(
   const expected = {
     held: 0,
     paid: holds.filter((h) => tells(h, "paid")).length,
-    expired: holds.filter(ended).length,
+    expired: holds.filter(expired).length,
     cancelled: holds.filter((h) => tells(h, "cancelled")).length,
   };
   const h = stats.holds;
