@@ -90,7 +90,6 @@ export const checkout: Scenario = async (driver, o) => {
         await withinHold();
         h.sentAt = Date.now();
         h.told = await cancel(h);
-        h.cancelledAt = Date.now();
         return;
       case "late":
         await sleep(h.deadline + LATE_BY_MS - Date.now());
@@ -131,7 +130,6 @@ export const checkout: Scenario = async (driver, o) => {
       sentAt: null,
       told: null,
       redelivery: null,
-      cancelledAt: null,
     };
     holds.push(h);
     const acting = act(h);

@@ -51,8 +51,6 @@ export interface Hold {
   told: string | null;
   /** A payer sending the same event again: what the redelivery was told. */
   redelivery: string | null;
-  /** When the cancel was answered. */
-  cancelledAt: number | null;
 }
 
 /** The admin stats' checkout part. */
@@ -120,8 +118,11 @@ export interface CheckoutReport {
 const tells = (h: Hold, what: string) => h.told === what;
 /** Not paid and not cancelled: the hold expired (abandoned, late, or its payment refused). */
 const expired = (h: Hold) => !tells(h, "paid") && !tells(h, "cancelled");
-/** When a hold ended unpaid: at its cancel, else at its deadline. */
-const endOf = (h: Hold) => tells(h, "cancelled") ? h.cancelledAt! : h.deadline;
+/**
+ * When a hold ended unpaid: when its cancel was sent (the stock goes back before the answer, so a
+ * purchase answered before it may already have it), else at its deadline.
+ */
+const endOf = (h: Hold) => tells(h, "cancelled") ? h.sentAt! : h.deadline;
 
 /**
  * Each hold that ended unpaid is matched, in the order they ended, with the first SUCCESS answered

@@ -201,13 +201,14 @@ Deno.test("deno task load: burst, storm, read, queue and checkout pass their che
           assert(run.result.checks.some((c) => c.name.includes(part)), part);
         }
         const c = run.result.checkout!;
-        assertEquals(c.won, 20);
         assertEquals(c.paid + c.expired + c.cancelled, c.won + c.wonLater);
         assert(c.cancelled > 0 && c.expired > c.late, run.stdout);
         assertEquals([c.late, c.lateRefused], [2, 2]);
         // Every item that came back sold again, and all of them are paid in the end.
         assertEquals(c.resale.soldAgain, c.resale.returned);
-        assertEquals(c.wonLater, c.expired + c.cancelled);
+        // Each hold that ended unpaid was won again by someone else (in the rush, when a cancel came
+        // that early, else by a later shopper): 20 live orders, and one more win per ended hold.
+        assertEquals(c.won + c.wonLater, 20 + c.expired + c.cancelled);
         assert(run.html.includes("Checkout holds"));
         const [rows] = await sql<
           { paid: number; expired: number; cancelled: number; unreleased: number; late: number }[]

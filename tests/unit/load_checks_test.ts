@@ -207,7 +207,6 @@ function hold(fate: Fate, told: string | null, n: number): Hold {
     sentAt: fate === "late" ? 31_000 : fate === "abandon" ? null : 5_000,
     told,
     redelivery: null,
-    cancelledAt: fate === "cancel" ? 5_000 : null,
   };
 }
 
