@@ -19,6 +19,8 @@ export interface Attempt {
   orderId: string | null;
   /** The order named is pending (202, or ALREADY_PURCHASED naming an order not yet confirmed). */
   pending?: boolean;
+  /** A checkout sale's hold: until when (epoch ms, the server's clock) the order is held unpaid. */
+  holdExpiresAt?: number;
 }
 
 export interface Check {
@@ -118,12 +120,15 @@ export class Driver {
       body: JSON.stringify({ userId, quantity: this.quantity, admission: via.admission }),
     });
     const result = outcomeOf(answer);
-    const order = answer.body?.order as { id?: unknown } | undefined;
+    const order = answer.body?.order as { id?: unknown; holdExpiresAt?: unknown } | undefined;
     const attempt: Attempt = {
       userId,
       status: answer.status,
       result,
       orderId: typeof order?.id === "string" ? order.id : null,
+      ...(typeof order?.holdExpiresAt === "string"
+        ? { holdExpiresAt: Date.parse(order.holdExpiresAt) }
+        : {}),
     };
     this.attempts.push(attempt);
     if (this.measuring) {

@@ -17,7 +17,18 @@ export interface OrderRow {
   id: string;
   userId: string;
   quantity: number;
+  /** confirmed, held or paid (live: they count as sold), expired or cancelled (ended holds). */
+  status: string;
+  /** An ended hold's stock went back to Redis (`released_at` set). */
+  released: boolean;
+  /** A payment was applied to it (`paid_at` set). */
+  paid: boolean;
 }
+
+const LIVE = new Set(["confirmed", "held", "paid"]);
+
+/** An order that counts as sold: a sale without checkout has only these. */
+export const isLive = (r: OrderRow) => LIVE.has(r.status);
 
 export class Admin {
   constructor(readonly base: string, private readonly token: string) {}
@@ -71,9 +82,27 @@ export async function settle(admin: Admin, saleId: number, timeoutMs = 30_000): 
 export async function readOrders(databaseUrl: string, saleId: number): Promise<OrderRow[]> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const rows = await sql<{ id: string; user_id: string; quantity: number }[]>`
-      SELECT id, user_id, quantity FROM orders WHERE sale_id = ${saleId}`;
-    return rows.map((r) => ({ id: r.id, userId: r.user_id, quantity: r.quantity }));
+    const rows = await sql<
+      {
+        id: string;
+        user_id: string;
+        quantity: number;
+        status: string;
+        released: boolean;
+        paid: boolean;
+      }[]
+    >`
+      SELECT id, user_id, quantity, status, released_at IS NOT NULL AS released,
+             paid_at IS NOT NULL AS paid
+      FROM orders WHERE sale_id = ${saleId}`;
+    return rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      quantity: r.quantity,
+      status: r.status,
+      released: r.released,
+      paid: r.paid,
+    }));
   } finally {
     await sql.end();
   }
@@ -173,11 +202,13 @@ export function judge(e: Evidence): Check[] {
   ];
   if (e.rows === null) return checks;
 
+  // Sold, and one order per shopper, count live orders: an ended hold's row stays for the record.
   const rows = e.rows;
+  const live = rows.filter(isLive);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const perShopper = new Map<string, number>();
-  for (const r of rows) perShopper.set(r.userId, (perShopper.get(r.userId) ?? 0) + 1);
-  const sold = rows.reduce((sum, r) => sum + r.quantity, 0);
+  for (const r of live) perShopper.set(r.userId, (perShopper.get(r.userId) ?? 0) + 1);
+  const sold = live.reduce((sum, r) => sum + r.quantity, 0);
   const lost = acks.filter((a) => !a.orderId || byId.get(a.orderId)?.userId !== a.userId).length;
   const duplicated = [...perShopper.values()].filter((n) => n > 1).length;
   // Refused shoppers must not have an order, unless one of their attempts has an unknown outcome.
@@ -193,8 +224,8 @@ export function judge(e: Evidence): Check[] {
   checks.push(
     {
       name:
-        `PostgreSQL: ${sold} items in ${rows.length} orders == the API's ${e.after.sold} in ${e.after.orders}`,
-      ok: sold === e.after.sold && rows.length === e.after.orders,
+        `PostgreSQL: ${sold} items in ${live.length} orders == the API's ${e.after.sold} in ${e.after.orders}`,
+      ok: sold === e.after.sold && live.length === e.after.orders,
     },
     { name: `PostgreSQL: no oversell (${sold} <= ${e.after.total})`, ok: sold <= e.after.total },
     tallied(
@@ -204,7 +235,7 @@ export function judge(e: Evidence): Check[] {
       `${lost} of ${acks.length} missing`,
     ),
     tallied(
-      "PostgreSQL: no shopper has two orders",
+      "PostgreSQL: no shopper has two live orders",
       perShopper.size,
       duplicated,
       `${duplicated} of ${perShopper.size} shoppers`,

@@ -1,12 +1,12 @@
 /**
- * `deno task k6 <burst|ramp|storm> [k6 flags]`: bundles the TypeScript script into plain
+ * `deno task k6 <burst|ramp|storm|checkout> [k6 flags]`: bundles the TypeScript script into plain
  * JavaScript that k6 v0.45 runs as well as current k6 (v0.45's Babel knows neither `??` nor `?.`,
- * so they are lowered), then runs `k6 run` on it with API_URL and ADMIN_TOKEN from the environment,
- * and exits with k6's exit code (99: a threshold was crossed).
+ * so they are lowered), then runs `k6 run` on it with API_URL, ADMIN_TOKEN and the scripts' own
+ * variables from the environment, and exits with k6's exit code (99: a threshold was crossed).
  */
 import * as esbuild from "esbuild";
 
-const SCRIPTS = ["burst", "ramp", "storm"];
+const SCRIPTS = ["burst", "ramp", "storm", "checkout"];
 /** The scripts' own variables, passed on to k6 when they are set here. */
 const PASSED_ON = [
   "API_URL",
@@ -16,6 +16,9 @@ const PASSED_ON = [
   "CONCURRENCY",
   "CLICKS",
   "STAGES",
+  "PAYMENT_WEBHOOK_SECRET",
+  "HOLD_SECONDS",
+  "LATER_SHOPPERS",
 ];
 
 const INSTALL = `k6 was not found: set K6_BIN to its path, or put it on the PATH.

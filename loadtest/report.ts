@@ -5,6 +5,7 @@
  */
 import type { Check } from "./driver.ts";
 import type { GroupFigures, Party, QueueReport, Waits } from "./queue_figures.ts";
+import type { CheckoutReport } from "./checkout_figures.ts";
 import { escape, lineChart, outcomeCharts, PALETTE, sliceChart } from "./charts.ts";
 import type { Summary } from "./stats.ts";
 
@@ -19,6 +20,8 @@ export interface RunResult {
   reads: Summary | null;
   /** Only in the queue scenario. */
   queue: QueueReport | null;
+  /** Only in the checkout scenario. */
+  checkout: CheckoutReport | null;
   notes: Record<string, number>;
   checks: Check[];
   passed: boolean;
@@ -105,6 +108,18 @@ function queueLines(q: QueueReport): string[] {
   ];
 }
 
+/** What became of the holds, and how soon returned stock sold again. */
+function checkoutFacts(c: CheckoutReport): string[] {
+  const r = c.resale;
+  return [
+    `holds of ${c.holdSeconds} s: ${c.won} won in the rush, ${c.wonLater} by later shoppers; ${c.paid} paid, ${c.expired} expired, ${c.cancelled} cancelled`,
+    `late payments: ${c.late} sent after the hold ended, ${c.lateRefused} told 409 HOLD_EXPIRED; ${c.redelivered} payment events sent twice`,
+    `returned stock: ${r.returned} holds ended unpaid, ${r.soldAgain} sold again, from the hold's end to the next SUCCESS p50 ${
+      r.p50.toFixed(2)
+    } s, p99 ${r.p99.toFixed(2)} s, max ${r.max.toFixed(2)} s`,
+  ];
+}
+
 /** The text summary the runner prints. */
 export function formatSummary(r: RunResult): string {
   const lines = [
@@ -114,6 +129,12 @@ export function formatSummary(r: RunResult): string {
     ...summaryLines("purchases", r.purchases),
     ...(r.reads ? summaryLines("reads", r.reads) : []),
     ...(r.queue ? queueLines(r.queue) : []),
+    ...(r.checkout
+      ? [
+        ...checkoutFacts(r.checkout).map((line) => `  ${line}`),
+        ...summaryLines("payments and cancels", r.checkout.requests),
+      ]
+      : []),
     ...Object.entries(r.notes).map(([k, v]) => `  ${k}: ${v}`),
     ...r.checks.map((c) => `${c.ok ? "PASS" : "FAIL"}  ${c.name}`),
     r.passed ? "all checks passed" : "INVARIANT BREACH: see the FAIL lines above",
@@ -238,9 +259,13 @@ export function renderHtml(r: RunResult): string {
   }</h1>
 <p>${escape(r.startedAt)} · ${escape(r.url)} · sale ${r.saleId} · ${options}</p>
 <h2>Invariants</h2><ul>${checks}</ul>
-${r.queue ? queueSection(r.queue) : ""}${charts("Purchases", r.purchases)}${
-    r.reads ? charts("Reads", r.reads) : ""
-  }
+${r.queue ? queueSection(r.queue) : ""}${
+    r.checkout
+      ? `<section><h1>Checkout holds</h1>${
+        checkoutFacts(r.checkout).map((line) => `<p>${escape(line)}.</p>`).join("")
+      }</section>${charts("Payments and cancels", r.checkout.requests)}`
+      : ""
+  }${charts("Purchases", r.purchases)}${r.reads ? charts("Reads", r.reads) : ""}
 </body></html>
 `;
 }

@@ -8,17 +8,26 @@
 import { parseArgs } from "node:util";
 import { Admin, judge, missingInApi, readOrders, type SaleStats, settle } from "./invariants.ts";
 import { queue } from "./queue.ts";
+import { checkout } from "./checkout.ts";
+import {
+  checkoutChecks,
+  type CheckoutSettings,
+  checkoutStats,
+  readPaymentEvents,
+} from "./checkout_figures.ts";
 import type { QueueSettings } from "./queue_figures.ts";
 import { formatSummary, type RunResult, writeReport } from "./report.ts";
 import { Driver } from "./driver.ts";
 import { parseStages, type ScenarioOptions, SCENARIOS, type Stage } from "./scenarios.ts";
 
 const USAGE =
-  `deno task load [--scenario burst|ramp|soldout|storm|read|queue] [--url URL] [--sale ID]
+  `deno task load [--scenario burst|ramp|soldout|storm|read|queue|checkout] [--url URL] [--sale ID]
   [--shoppers N] [--stock N] [--concurrency N] [--quantity N] [--clicks N] [--stages 5s:200,...]
   [--duration S] [--readers N] [--streams N] [--arrival S] [--prequeue S] [--bots N]
-  [--skippers N] [--pow-bits N] [--database-url URL] [--out PATH]
-ADMIN_TOKEN (environment) is required; DATABASE_URL (or --database-url) adds the PostgreSQL checks.`;
+  [--skippers N] [--pow-bits N] [--hold S] [--abandon SHARE] [--cancel SHARE] [--late N]
+  [--later N] [--database-url URL] [--out PATH]
+ADMIN_TOKEN (environment) is required; DATABASE_URL (or --database-url) adds the PostgreSQL checks.
+The checkout scenario signs its payments with PAYMENT_WEBHOOK_SECRET (environment), the server's.`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -46,6 +55,11 @@ const { values: flags } = (() => {
         bots: { type: "string", default: "50" },
         skippers: { type: "string", default: "4" },
         "pow-bits": { type: "string", default: "12" },
+        hold: { type: "string", default: "30" },
+        abandon: { type: "string", default: "0.3" },
+        cancel: { type: "string", default: "0.1" },
+        late: { type: "string", default: "5" },
+        later: { type: "string", default: "10" },
         "database-url": { type: "string" },
         out: { type: "string" },
         help: { type: "boolean", default: false },
@@ -66,8 +80,15 @@ function count(name: keyof typeof flags, min = 1): number {
   return n;
 }
 
+/** A share of the winners, 0..1. */
+function share(name: "abandon" | "cancel"): number {
+  const n = Number(flags[name]);
+  if (!(n >= 0 && n <= 1)) fail(`--${name} must be a share between 0 and 1`);
+  return n;
+}
+
 const scenarioName = flags.scenario;
-const scenario = { ...SCENARIOS, queue }[scenarioName];
+const scenario = { ...SCENARIOS, queue, checkout }[scenarioName];
 if (!scenario) fail(`unknown scenario "${scenarioName}"`);
 const base = flags.url.replace(/\/+$/, "");
 const quantity = count("quantity");
@@ -85,6 +106,13 @@ const token = Deno.env.get("ADMIN_TOKEN");
 if (!token) fail("ADMIN_TOKEN must be set: the runner creates its sale and reads its numbers.");
 const databaseUrl = flags["database-url"] ?? Deno.env.get("DATABASE_URL");
 const admin = new Admin(base, token);
+const checkingOut = scenarioName === "checkout";
+let holdSeconds = count("hold", 30);
+const secret = Deno.env.get("PAYMENT_WEBHOOK_SECRET") ?? "";
+if (checkingOut && !secret) {
+  fail("PAYMENT_WEBHOOK_SECRET must be set to the server's: the runner signs its payments.");
+}
+if (share("abandon") + share("cancel") > 1) fail("--abandon and --cancel add up to more than 1");
 
 // A sale of the run's own, unless told which: then the run adds to what it already sold.
 // The queue scenario's sale starts `--prequeue` seconds from now, its line open already; arrivals
@@ -97,8 +125,15 @@ try {
   if (flags.sale !== undefined) {
     saleId = count("sale");
     before = await admin.stats(saleId);
-    const sale = await admin.request("GET", `/api/sales/${saleId}`) as { startTime: string };
+    const sale = await admin.request("GET", `/api/sales/${saleId}`) as {
+      startTime: string;
+      checkout: { holdSeconds: number } | null;
+    };
     startsAt = Date.parse(sale.startTime);
+    if (checkingOut) {
+      if (!sale.checkout) fail(`sale ${saleId} has no checkout: the scenario needs holds`);
+      holdSeconds = sale.checkout.holdSeconds;
+    }
   } else {
     const queued = scenarioName === "queue";
     startsAt = queued ? begin + prequeue * 1000 : begin - 1000;
@@ -109,6 +144,7 @@ try {
       startTime: new Date(startsAt).toISOString(),
       endTime: new Date(begin + 3_600_000).toISOString(),
       ...(queued ? { waitingRoom: { powBits, prequeueMinutes: Math.ceil(prequeue / 60) } } : {}),
+      ...(checkingOut ? { checkout: { holdSeconds } } : {}),
     }) as { id: number };
     saleId = sale.id;
     before = { total: stock, sold: 0, orders: 0, remaining: stock };
@@ -141,6 +177,18 @@ if (scenarioName === "queue") {
   };
   options.queue = settings;
 }
+if (checkingOut) {
+  const settings: CheckoutSettings = {
+    holdSeconds,
+    abandon: share("abandon"),
+    cancel: share("cancel"),
+    late: count("late", 0),
+    later: count("later"),
+    secret,
+    admin,
+  };
+  options.checkout = settings;
+}
 /** The settings that matter to this scenario, for the summary and the report. */
 const shown: Record<string, string | number> = {
   stock: before.total,
@@ -150,7 +198,9 @@ const shown: Record<string, string | number> = {
     : scenarioName === "queue"
     ? {}
     : { concurrency: options.concurrency }),
-  ...(["burst", "read", "storm"].includes(scenarioName) ? { shoppers: options.shoppers } : {}),
+  ...(["burst", "read", "storm", "checkout"].includes(scenarioName)
+    ? { shoppers: options.shoppers }
+    : {}),
   ...(scenarioName === "storm" ? { clicks: options.clicks } : {}),
   ...(scenarioName === "soldout" ? { duration: `${options.duration}s` } : {}),
   ...(scenarioName === "read" ? { readers: options.readers, streams: options.streams } : {}),
@@ -162,6 +212,15 @@ const shown: Record<string, string | number> = {
       bots: options.queue.bots,
       skippers: options.queue.skippers,
       ...(flags.sale === undefined ? { powBits } : {}),
+    }
+    : {}),
+  ...(options.checkout
+    ? {
+      hold: `${holdSeconds}s`,
+      abandon: options.checkout.abandon,
+      cancel: options.checkout.cancel,
+      late: options.checkout.late,
+      later: options.checkout.later,
     }
     : {}),
 };
@@ -198,6 +257,14 @@ const checks = [
     missingInApi: await missingInApi(base, saleId, driver.attempts),
   }),
   ...outcome.checks,
+  ...(outcome.checkout
+    ? checkoutChecks(
+      outcome.checkout.holds,
+      await checkoutStats(admin, saleId),
+      rows,
+      databaseUrl ? await readPaymentEvents(databaseUrl, saleId) : null,
+    )
+    : []),
 ];
 const reads = driver.reads.summary();
 const result: RunResult = {
@@ -209,6 +276,7 @@ const result: RunResult = {
   purchases: driver.purchases.summary(),
   reads: reads.requests > 0 ? reads : null,
   queue: outcome.queue ?? null,
+  checkout: outcome.checkout?.report ?? null,
   notes: { distinctShoppers: driver.shoppers, ...outcome.notes },
   checks,
   passed: checks.every((c) => c.ok),

@@ -4,6 +4,7 @@
  */
 import { type Check, type Driver, pool, sleep, StreamReader } from "./driver.ts";
 import type { QueueReport, QueueSettings } from "./queue_figures.ts";
+import type { CheckoutReport, CheckoutSettings, Hold } from "./checkout_figures.ts";
 
 /** A k6-style stage: move linearly to `target` virtual shoppers over `seconds`. */
 export interface Stage {
@@ -52,6 +53,8 @@ export interface ScenarioOptions {
   remaining: number;
   /** queue: its settings (only for that scenario). */
   queue?: QueueSettings;
+  /** checkout: its settings (only for that scenario). */
+  checkout?: CheckoutSettings;
 }
 
 export interface ScenarioResult {
@@ -65,6 +68,8 @@ export interface ScenarioResult {
   shoppers?: number;
   /** The queue scenario's figures. */
   queue?: QueueReport;
+  /** The checkout scenario's figures, and its holds for the checks made once settled. */
+  checkout?: { report: CheckoutReport; holds: Hold[] };
 }
 
 export type Scenario = (driver: Driver, options: ScenarioOptions) => Promise<ScenarioResult>;

@@ -24,15 +24,18 @@ export interface SaleRun {
   runId: string;
 }
 
-function adminHeaders() {
+export function adminHeaders() {
   return {
     authorization: `Bearer ${ADMIN_TOKEN}`,
     "content-type": "application/json",
   };
 }
 
-/** setup(): a sale of the run's own, live now, with STOCK items, one per shopper. */
-export function createSale(name: string): SaleRun {
+/**
+ * setup(): a sale of the run's own, live now, with STOCK items, one per shopper; with checkout
+ * holds of `holdSeconds` when given.
+ */
+export function createSale(name: string, holdSeconds?: number): SaleRun {
   if (!ADMIN_TOKEN) fail("ADMIN_TOKEN must be set (k6 run -e ADMIN_TOKEN=...)");
   const now = Date.now();
   const res = http.post(
@@ -43,6 +46,7 @@ export function createSale(name: string): SaleRun {
       perUserLimit: 1,
       startTime: new Date(now - 1000).toISOString(),
       endTime: new Date(now + 3_600_000).toISOString(),
+      ...(holdSeconds === undefined ? {} : { checkout: { holdSeconds } }),
     }),
     { headers: adminHeaders() },
   );
@@ -60,6 +64,8 @@ export interface PurchaseAnswer {
   status: number;
   result: string;
   orderId: string | null;
+  /** A checkout sale's hold: until when (epoch ms) the order is held unpaid. */
+  holdExpiresAt: number | null;
 }
 
 function answerOf(
@@ -67,12 +73,19 @@ function answerOf(
 ): PurchaseAnswer {
   let result = `HTTP_${res.status}`;
   let orderId: string | null = null;
+  let holdExpiresAt: number | null = null;
   try {
-    const body = res.json() as { result?: unknown; order?: { id?: unknown } };
+    const body = res.json() as {
+      result?: unknown;
+      order?: { id?: unknown; holdExpiresAt?: unknown };
+    };
     if (typeof body.result === "string") result = body.result;
     if (typeof body.order?.id === "string") orderId = body.order.id;
+    if (typeof body.order?.holdExpiresAt === "string") {
+      holdExpiresAt = Date.parse(body.order.holdExpiresAt);
+    }
   } catch { /* not JSON: the status names it */ }
-  return { status: res.status, result, orderId };
+  return { status: res.status, result, orderId, holdExpiresAt };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { ADMIN_TOKEN } from "../helpers/env.ts";
+import { CHECKOUT_ENV } from "../helpers/checkout.ts";
 import { serverFixture, ServerProcess } from "../helpers/processes.ts";
 import type { RunResult } from "../../loadtest/report.ts";
 
@@ -30,7 +31,7 @@ async function load(
         `${dir}/run`,
         ...args,
       ],
-      env: { ADMIN_TOKEN },
+      env: { ADMIN_TOKEN, ...CHECKOUT_ENV },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -42,10 +43,14 @@ async function load(
   }
 }
 
-Deno.test("deno task load: burst, storm, read and queue pass their checks against the real server", async (t) => {
+Deno.test("deno task load: burst, storm, read, queue and checkout pass their checks against the real server", async (t) => {
   // The runner stands as the shoppers' proxy: each honest shopper's X-Forwarded-For is its own,
   // the bot farm's is one address, which the join limit catches.
-  const f = await serverFixture({ TRUSTED_PROXY_HOPS: "1", QUEUE_JOINS_PER_IP: "10" });
+  const f = await serverFixture({
+    TRUSTED_PROXY_HOPS: "1",
+    QUEUE_JOINS_PER_IP: "10",
+    ...CHECKOUT_ENV,
+  });
   const { db, sql } = f;
   const server = new ServerProcess(f.env);
   const soldIn = async (saleId: number) => {
@@ -164,6 +169,65 @@ Deno.test("deno task load: burst, storm, read and queue pass their checks agains
         // PostgreSQL: the stock sold exactly, once per buyer, and only to those with a ticket.
         assertEquals(await soldIn(run.result.saleId), { sold: 10, shoppers: 10 });
         assertEquals(q.honest.buyers + q.bots.buyers, 10);
+      },
+    );
+
+    await t.step(
+      "checkout: holds paid, abandoned, cancelled and paid late; the returned stock sells again",
+      async () => {
+        // The shortest hold the API allows (30 s): the run waits for the abandoned ones to expire.
+        const run = await load(server.url, db.url, [
+          "--scenario",
+          "checkout",
+          "--shoppers",
+          "40",
+          "--stock",
+          "20",
+          "--concurrency",
+          "20",
+          "--abandon",
+          "0.25",
+          "--cancel",
+          "0.25",
+          "--late",
+          "2",
+          "--later",
+          "4",
+        ]);
+        assertEquals(run.code, 0, run.stdout);
+        assertEquals(run.result.checks.filter((c) => !c.ok), []);
+        // Every kind of check ran: I6-I8 among them, against PostgreSQL.
+        for (const part of ["(I6)", "(I7)", "(I8)", "latePayments", "admin stats: held 0"]) {
+          assert(run.result.checks.some((c) => c.name.includes(part)), part);
+        }
+        const c = run.result.checkout!;
+        assertEquals(c.paid + c.expired + c.cancelled, c.won + c.wonLater);
+        assert(c.cancelled > 0 && c.expired > c.late, run.stdout);
+        assertEquals([c.late, c.lateRefused], [2, 2]);
+        // Every item that came back sold again, and all of them are paid in the end.
+        assertEquals(c.resale.soldAgain, c.resale.returned);
+        // Each hold that ended unpaid was won again by someone else (in the rush, when a cancel came
+        // that early, else by a later shopper): 20 live orders, and one more win per ended hold.
+        assertEquals(c.won + c.wonLater, 20 + c.expired + c.cancelled);
+        assert(run.html.includes("Checkout holds"));
+        const [rows] = await sql<
+          { paid: number; expired: number; cancelled: number; unreleased: number; late: number }[]
+        >`
+          SELECT count(*) FILTER (WHERE status = 'paid')::int AS paid,
+                 count(*) FILTER (WHERE status = 'expired')::int AS expired,
+                 count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
+                 count(*) FILTER (WHERE status IN ('expired', 'cancelled')
+                   AND released_at IS NULL)::int AS unreleased,
+                 (SELECT count(*)::int FROM payment_events
+                   WHERE sale_id = ${run.result.saleId} AND outcome = 'late') AS late
+          FROM orders WHERE sale_id = ${run.result.saleId}`;
+        assertEquals(rows, {
+          paid: 20,
+          expired: c.expired,
+          cancelled: c.cancelled,
+          unreleased: 0,
+          late: 2,
+        });
       },
     );
   } finally {

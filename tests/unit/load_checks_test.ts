@@ -1,7 +1,15 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { type Evidence, judge } from "../../loadtest/invariants.ts";
+import { type Evidence, judge, type OrderRow } from "../../loadtest/invariants.ts";
 import type { Attempt } from "../../loadtest/driver.ts";
 import { queueChecks } from "../../loadtest/queue_figures.ts";
+import {
+  checkoutChecks,
+  type CheckoutStats,
+  type Fate,
+  type Hold,
+  type PaymentEventRow,
+  resale,
+} from "../../loadtest/checkout_figures.ts";
 import { parseStages, targetAt } from "../../loadtest/scenarios.ts";
 import { percentile, Recorder, sliceWidthMs } from "../../loadtest/stats.ts";
 
@@ -10,6 +18,15 @@ const ok = (userId: string, orderId: string): Attempt => ({
   status: 201,
   result: "SUCCESS",
   orderId,
+});
+/** A confirmed order's row, as PostgreSQL has it (a sale without checkout). */
+const row = (id: string, userId: string): OrderRow => ({
+  id,
+  userId,
+  quantity: 1,
+  status: "confirmed",
+  released: false,
+  paid: false,
 });
 const soldOut = (userId: string): Attempt => ({
   userId,
@@ -27,8 +44,8 @@ function clean(): Evidence {
     attempts: [ok("a", "o1"), ok("b", "o2"), soldOut("c")],
     after: { total: 2, sold: 2, orders: 2, remaining: 0 },
     rows: [
-      { id: "o1", userId: "a", quantity: 1 },
-      { id: "o2", userId: "b", quantity: 1 },
+      row("o1", "a"),
+      row("o2", "b"),
     ],
     missingInApi: 0,
   };
@@ -40,7 +57,7 @@ Deno.test("the load runner's judge passes a clean run and names each breach", ()
   assertEquals(failed(clean()), []);
 
   const oversold = clean();
-  oversold.rows!.push({ id: "o3", userId: "c", quantity: 1 });
+  oversold.rows!.push(row("o3", "c"));
   oversold.after = { total: 2, sold: 3, orders: 3, remaining: -1 };
   assertEquals(failed(oversold), [
     "sold 3 == min(stock, distinct shoppers × quantity) 2",
@@ -49,7 +66,7 @@ Deno.test("the load runner's judge passes a clean run and names each breach", ()
   ]);
 
   const lost = clean();
-  lost.rows = [{ id: "o1", userId: "a", quantity: 1 }];
+  lost.rows = [row("o1", "a")];
   assertEquals(failed(lost), [
     "PostgreSQL: 1 items in 1 orders == the API's 2 in 2",
     "PostgreSQL: every SUCCESS is in PostgreSQL",
@@ -57,12 +74,12 @@ Deno.test("the load runner's judge passes a clean run and names each breach", ()
 
   const twice = clean();
   twice.attempts.push(ok("a", "o9"));
-  twice.rows!.push({ id: "o9", userId: "a", quantity: 1 });
+  twice.rows!.push(row("o9", "a"));
   assertEquals(failed(twice), [
     "no shopper was acknowledged twice or told of two orders",
     "PostgreSQL: 3 items in 3 orders == the API's 2 in 2",
     "PostgreSQL: no oversell",
-    "PostgreSQL: no shopper has two orders",
+    "PostgreSQL: no shopper has two live orders",
   ]);
 
   const stuck = clean();
@@ -127,8 +144,8 @@ Deno.test("a check that compared nothing fails and says so, in the judge and in 
     attempts: [soldOut("c")],
     after: { total: 2, sold: 2, orders: 2, remaining: 0 },
     rows: [
-      { id: "o1", userId: "a", quantity: 1 },
-      { id: "o2", userId: "b", quantity: 1 },
+      row("o1", "a"),
+      row("o2", "b"),
     ],
     missingInApi: 0,
   };
@@ -175,4 +192,88 @@ Deno.test("a check that compared nothing fails and says so, in the judge and in 
       .some((c) => c.name.startsWith("clients skipping")),
     false,
   );
+});
+
+/** A hold of the checkout scenario, won at 0 with a deadline at 30 s, in the state its fate left. */
+function hold(fate: Fate, told: string | null, n: number): Hold {
+  return {
+    userId: `u${n}`,
+    orderId: `o${n}`,
+    fate,
+    later: false,
+    wonAt: 0,
+    deadline: 30_000,
+    eventId: fate === "pay" || fate === "late" ? `e${n}` : null,
+    sentAt: fate === "late" ? 31_000 : fate === "abandon" ? null : 5_000,
+    told,
+    redelivery: null,
+  };
+}
+
+const checkoutRow = (n: number, status: string, released: boolean, paid: boolean): OrderRow => ({
+  id: `o${n}`,
+  userId: `u${n}`,
+  quantity: 1,
+  status,
+  released,
+  paid,
+});
+
+Deno.test("the checkout checks pass a clean run, name each breach, and fail what compared nothing", () => {
+  const holds = [
+    hold("pay", "paid", 1),
+    hold("cancel", "cancelled", 2),
+    hold("late", "HOLD_EXPIRED", 3),
+    hold("abandon", null, 4),
+  ];
+  const stats: CheckoutStats = {
+    holds: { held: 0, paid: 1, expired: 2, cancelled: 1 },
+    latePayments: [{ eventId: "e3", orderId: "o3" }],
+  };
+  const rows = [
+    checkoutRow(1, "paid", false, true),
+    checkoutRow(2, "cancelled", true, false),
+    checkoutRow(3, "expired", true, false),
+    checkoutRow(4, "expired", true, false),
+  ];
+  const events: PaymentEventRow[] = [
+    { id: "e1", orderId: "o1", outcome: "paid" },
+    { id: "e3", orderId: "o3", outcome: "late" },
+  ];
+  const broken = (s: CheckoutStats, r: OrderRow[], e: PaymentEventRow[], h = holds) =>
+    checkoutChecks(h, s, r, e).filter((c) => !c.ok).map((c) => c.name.split(" (")[0]);
+  // "a payment event sent again" compared nothing: nobody redelivered.
+  assertEquals(broken(stats, rows, events), [
+    "a payment event sent again answers the same paid order",
+  ]);
+  const redelivered = holds.map((h) => h.fate === "pay" ? { ...h, redelivery: "paid" } : h);
+  assertEquals(broken(stats, rows, events, redelivered), []);
+
+  // Paid and released, an ended hold not released, paid by two events, a late payment unlisted.
+  assertEquals(
+    broken(
+      { ...stats, latePayments: [] },
+      [
+        checkoutRow(1, "paid", true, true),
+        checkoutRow(2, "cancelled", false, false),
+        ...rows.slice(2),
+      ],
+      [...events, { id: "e1b", orderId: "o1", outcome: "paid" }],
+      redelivered,
+    ),
+    [
+      "every 409 HOLD_EXPIRED is listed in the admin stats' latePayments",
+      "PostgreSQL: no order is both paid and released",
+      "PostgreSQL: every expired or cancelled order was released, no live one",
+      "PostgreSQL: every payment event applied at most once",
+    ],
+  );
+});
+
+Deno.test("returned stock is matched with the next SUCCESS after each hold's end", () => {
+  const holds = [hold("cancel", "cancelled", 1), hold("abandon", null, 2), hold("pay", "paid", 3)];
+  // The cancel ended at 5 s, the abandoned hold at 30 s; successes at 1 s (before both), 6 s, 32 s.
+  const r = resale(holds, [32_000, 1_000, 6_000]);
+  assertEquals([r.returned, r.soldAgain, r.p50, r.max], [2, 2, 1, 2]);
+  assertEquals(resale(holds, [6_000]).soldAgain, 1);
 });
