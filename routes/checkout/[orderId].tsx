@@ -117,66 +117,68 @@ export default function CheckoutPage(props: { order: Order; saleName: string; sa
   const held = order.status === "held";
   return (
     <Layout section="shop">
-      <nav class="crumbs" aria-label="Breadcrumb">
-        <a href={`/sales/${order.saleId}?user=${encodeURIComponent(order.userId)}`}>
-          ← Back to the sale
-        </a>
-      </nav>
-      <section class="checkout panel" aria-labelledby="checkout-title" data-testid="checkout">
-        <p class="eyebrow">Test checkout</p>
-        <h1 id="checkout-title" class="checkout-title">{props.saleName}</h1>
-        <p class="notice notice-warning">
-          This is the shop's built-in test checkout: it takes no payment. "Pay (test)" tells the
-          shop this order was paid, signed as a payment provider signs it. A shop in production
-          names its own checkout in CHECKOUT_URL, and this page is then gone.
-        </p>
-        {said && (
-          <div class={`result result-${said.tone}`} role="status" data-testid="checkout-result">
-            <strong class="result-title">{said.title}</strong>
-            <p>{said.detail}</p>
-          </div>
-        )}
-        <dl class="order checkout-order">
-          <dt>Order number</dt>
-          <dd>
-            <code>{order.id}</code>
-          </dd>
-          <dt>Shopper</dt>
-          <dd class="checkout-shopper">{order.userId}</dd>
-          <dt>Quantity</dt>
-          <dd>{order.quantity}</dd>
-          <dt>Status</dt>
-          <dd data-testid="checkout-status">{STATUS_TEXT[order.status] ?? order.status}</dd>
-        </dl>
-        {held && order.holdExpiresAt && island(HoldCountdown, {
-          saleId: order.saleId,
-          createdAt: order.createdAt.toISOString(),
-          holdExpiresAt: order.holdExpiresAt.toISOString(),
-          serverTime: new Date().toISOString(),
-        })}
-        {held && (
-          <form class="checkout-actions" method="post">
-            <button
-              class="btn btn-buy"
-              type="submit"
-              name="type"
-              value="payment.succeeded"
-              data-testid="test-pay"
-            >
-              Pay (test)
-            </button>
-            <button
-              class="btn btn-quiet"
-              type="submit"
-              name="type"
-              value="payment.failed"
-              data-testid="test-fail"
-            >
-              Fail (test)
-            </button>
-          </form>
-        )}
-      </section>
+      <div class="checkout">
+        <nav class="crumbs" aria-label="Breadcrumb">
+          <a href={`/sales/${order.saleId}?user=${encodeURIComponent(order.userId)}`}>
+            ← Back to the sale
+          </a>
+        </nav>
+        <section class="panel" aria-labelledby="checkout-title" data-testid="checkout">
+          <p class="eyebrow">Test checkout</p>
+          <h1 id="checkout-title" class="checkout-title">{props.saleName}</h1>
+          <p class="notice notice-warning">
+            This is the shop's built-in test checkout: it takes no payment. "Pay (test)" tells the
+            shop this order was paid, signed as a payment provider signs it. A shop in production
+            names its own checkout in <code>CHECKOUT_URL</code>, and this page is then gone.
+          </p>
+          {said && (
+            <div class={`result result-${said.tone}`} role="status" data-testid="checkout-result">
+              <strong class="result-title">{said.title}</strong>
+              <p>{said.detail}</p>
+            </div>
+          )}
+          <dl class="order checkout-order">
+            <dt>Order number</dt>
+            <dd>
+              <code>{order.id}</code>
+            </dd>
+            <dt>Shopper</dt>
+            <dd class="checkout-shopper">{order.userId}</dd>
+            <dt>Quantity</dt>
+            <dd>{order.quantity}</dd>
+            <dt>Status</dt>
+            <dd data-testid="checkout-status">{STATUS_TEXT[order.status] ?? order.status}</dd>
+          </dl>
+          {held && order.holdExpiresAt && island(HoldCountdown, {
+            saleId: order.saleId,
+            createdAt: order.createdAt.toISOString(),
+            holdExpiresAt: order.holdExpiresAt.toISOString(),
+            serverTime: new Date().toISOString(),
+          })}
+          {held && (
+            <form class="checkout-actions" method="post">
+              <button
+                class="btn btn-buy"
+                type="submit"
+                name="type"
+                value="payment.succeeded"
+                data-testid="test-pay"
+              >
+                Pay (test)
+              </button>
+              <button
+                class="btn btn-quiet"
+                type="submit"
+                name="type"
+                value="payment.failed"
+                data-testid="test-fail"
+              >
+                Fail (test)
+              </button>
+            </form>
+          )}
+        </section>
+      </div>
     </Layout>
   );
 }

@@ -293,6 +293,35 @@ Deno.test("checkout pages in Chromium", async (t) => {
     );
 
     await t.step(
+      "in a waiting room, a cancelled hold sends the shopper to the back of the line",
+      () =>
+        withApp(browser, async (app, context) => {
+          const saleId = await createSale(app.url, {
+            name: "Festival Pass",
+            totalStock: 2,
+            waitingRoom: { powBits: 4, admissionTtlSeconds: 60, overbook: 1, prequeueMinutes: 5 },
+            checkout: { holdSeconds: 120 },
+          });
+          const watched = await openPage(context, `${app.url}/sales/${saleId}`);
+          const { page } = watched;
+          await hydrated(page);
+          await page.getByLabel("User ID").fill("queuer");
+          await page.getByRole("button", { name: "Join the line" }).click();
+          await page.getByTestId("line-turn").getByText("held for you for 2 minutes").waitFor(WAIT);
+          await page.getByRole("button", { name: "Buy now" }).click();
+          await page.getByTestId("hold").waitFor(WAIT);
+          assertMatch(await textOf(page, "hold-timer"), /Reserved for you: pay within\s*[12]:\d\d/);
+          assertEquals((await rowsOf(app, saleId)).map((r) => r.status), ["held"]);
+          await page.getByRole("button", { name: "Cancel my hold" }).click();
+          await page.getByTestId("result").getByText("You cancelled your hold").waitFor(WAIT);
+          assertEquals((await rowsOf(app, saleId)).map((r) => r.status), ["cancelled"]);
+          await page.getByRole("button", { name: "Join the line again" }).click();
+          await page.getByRole("button", { name: "Join the line" }).waitFor(WAIT);
+          noErrors(watched);
+        }, withCheckout),
+    );
+
+    await t.step(
       "without JavaScript the buy form shows the hold with its deadline, Pay and Cancel",
       () =>
         withApp(browser, async (app, context) => {
