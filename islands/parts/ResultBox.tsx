@@ -13,7 +13,7 @@ export interface HoldActions {
   nowMs: number;
   /** The time zone dates are shown in: UTC on the server, the browser's once hydrated. */
   zone: string | undefined;
-  /** The shop's checkout, `{orderId}` standing for the order's id. */
+  /** The shop's checkout: a template naming `{orderId}` (and maybe `{saleId}`, `{userId}`). */
   checkoutUrl: string;
   /** Where the forms post without JavaScript: the sale page. */
   formAction: string;
@@ -75,7 +75,7 @@ function Held(props: { result: ResultView; order: OrderView; until: string; hold
       <p>{result.detail}</p>
       <OrderList order={order} zone={hold.zone} payBy />
       <div class="hold-actions">
-        <a class="btn btn-buy" href={checkoutUrl(hold.checkoutUrl, order.id)} data-testid="pay">
+        <a class="btn btn-buy" href={checkoutUrl(hold.checkoutUrl, order)} data-testid="pay">
           Pay now
         </a>
         <form method="post" action={hold.formAction} onSubmit={hold.onCancel}>

@@ -6,9 +6,17 @@ import { cancelResult, orderResult, type ResultView } from "./result.ts";
 /** The built-in test checkout's page, what Pay opens when the shop names no checkout of its own. */
 export const TEST_CHECKOUT_URL = "/checkout/{orderId}";
 
-/** The checkout's address for one order: the template with `{orderId}` filled in. */
-export function checkoutUrl(template: string, orderId: string): string {
-  return template.replaceAll("{orderId}", encodeURIComponent(orderId));
+/**
+ * The checkout's address for one order: the template with `{orderId}` filled in, and `{saleId}`
+ * and `{userId}` where it names them (a shop's checkout reads the order's deadline with them).
+ */
+export function checkoutUrl(
+  template: string,
+  order: { id: string; saleId: number; userId: string },
+): string {
+  return template.replaceAll("{orderId}", encodeURIComponent(order.id))
+    .replaceAll("{saleId}", String(order.saleId))
+    .replaceAll("{userId}", encodeURIComponent(order.userId));
 }
 
 type Answer = Parameters<typeof orderResult>[2];

@@ -5,6 +5,7 @@ export type Tone = "success" | "info" | "warning" | "danger";
 
 export interface OrderView {
   id: string;
+  saleId: number;
   userId: string;
   quantity: number;
   status: string;

@@ -150,10 +150,10 @@ const schema = z.object({
     ),
   ).describe(
     "Checkout sales: where the sale page's Pay button sends a shopper with a held order, the " +
-      "shop's own checkout, with `{orderId}` standing for the order's id (e.g. " +
-      "`https://shop.example/pay/{orderId}`). Unset, Pay opens the built-in test checkout " +
-      "`/checkout/:orderId`, which marks orders paid without any payment: set it in production " +
-      "(see [checkout](checkout.md#the-test-checkout)).",
+      "shop's own checkout: `{orderId}` stands for the order's id, and `{saleId}` and `{userId}` " +
+      "may be named too (e.g. `https://shop.example/pay/{orderId}?sale={saleId}`). Unset, Pay " +
+      "opens the built-in test checkout `/checkout/:orderId`, which marks orders paid without " +
+      "any payment: set it in production (see [checkout](checkout.md#the-test-checkout)).",
   ),
   CORS_ORIGINS: z.string().default("").transform((v) =>
     v.split(",").map((s) => s.trim()).filter((s) => s !== "")

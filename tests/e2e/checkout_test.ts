@@ -365,7 +365,7 @@ Deno.test("checkout pages in Chromium", async (t) => {
           const [held] = await rowsOf(app, saleId);
           assertEquals(
             await page.getByTestId("pay").getAttribute("href"),
-            `https://pay.example/orders/${held!.id}`,
+            `https://pay.example/orders/${held!.id}?sale=${saleId}&user=real`,
           );
           const gone = await context.request.get(`${app.url}/checkout/${held!.id}`);
           assertEquals(gone.status(), 404);
@@ -375,7 +375,12 @@ Deno.test("checkout pages in Chromium", async (t) => {
           assertEquals(posted.status(), 404);
           assertEquals((await rowsOf(app, saleId)).map((r) => r.status), ["held"]);
           noErrors(watched);
-        }, { env: { ...CHECKOUT_ENV, CHECKOUT_URL: "https://pay.example/orders/{orderId}" } }),
+        }, {
+          env: {
+            ...CHECKOUT_ENV,
+            CHECKOUT_URL: "https://pay.example/orders/{orderId}?sale={saleId}&user={userId}",
+          },
+        }),
     );
 
     await t.step(
