@@ -231,6 +231,21 @@ Deno.test("checkout pages in Chromium", async (t) => {
           await admin.page.getByRole("button", { name: "Sign in" }).click();
           await admin.page.getByRole("heading", { name: "Sales console" }).waitFor(WAIT);
           await hydrated(admin.page);
+
+          // The sale form sets the hold: the API's range shows on its input.
+          await admin.page.getByRole("button", { name: "New sale" }).click();
+          await admin.page.getByLabel("Name").fill("Gallery Print");
+          await admin.page.getByLabel("Hold each order until it is paid").check();
+          assertEquals(await admin.page.getByLabel("Hold (s)").inputValue(), "600");
+          await admin.page.getByLabel("Hold (s)").fill("20");
+          await admin.page.getByRole("button", { name: "Create sale" }).click();
+          await admin.page.locator("#sale-holdSeconds-error").waitFor(WAIT);
+          await admin.page.getByLabel("Hold (s)").fill("45");
+          await admin.page.getByRole("button", { name: "Create sale" }).click();
+          await admin.page.getByTestId("admin-notice").getByText(/Created sale #\d+/).waitFor(WAIT);
+          const created = await app.sql<{ checkout: unknown }[]>`
+            SELECT checkout FROM sales WHERE name = 'Gallery Print'`;
+          assertEquals(created.map((r) => r.checkout), [{ holdSeconds: 45 }]);
           await admin.page.getByTestId(`admin-sale-${saleId}`).getByRole("button", { name: "Live" })
             .click();
           const holds = admin.page.getByTestId("live-holds");
