@@ -24,18 +24,19 @@ import * as $15 from "./routes/api/sales/[id]/purchase.ts";
 import * as $16 from "./routes/api/sales/[id]/queue/index.ts";
 import * as $17 from "./routes/api/sales/[id]/queue/challenge.ts";
 import * as $18 from "./routes/api/sales/[id]/queue/[ticket].ts";
-import * as $19 from "./routes/health.ts";
-import * as $20 from "./routes/metrics.ts";
-import * as $21 from "./routes/(compat)/purchase.ts";
-import * as $22 from "./routes/(compat)/purchase/[userId].ts";
-import * as $23 from "./routes/(compat)/sale/(admin)/init-stock.ts";
-import * as $24 from "./routes/(compat)/sale/(admin)/recovery.ts";
-import * as $25 from "./routes/(compat)/sale/(admin)/reset.ts";
-import * as $26 from "./routes/(compat)/sale/stats.ts";
-import * as $27 from "./routes/(compat)/sale/status.ts";
-import * as $28 from "./routes/(compat)/sale/(admin)/[id]/times.ts";
-import * as $29 from "./routes/sales/[id].tsx";
-import * as $30 from "./routes/static/[...path].ts";
+import * as $19 from "./routes/checkout/[orderId].tsx";
+import * as $20 from "./routes/health.ts";
+import * as $21 from "./routes/metrics.ts";
+import * as $22 from "./routes/(compat)/purchase.ts";
+import * as $23 from "./routes/(compat)/purchase/[userId].ts";
+import * as $24 from "./routes/(compat)/sale/(admin)/init-stock.ts";
+import * as $25 from "./routes/(compat)/sale/(admin)/recovery.ts";
+import * as $26 from "./routes/(compat)/sale/(admin)/reset.ts";
+import * as $27 from "./routes/(compat)/sale/stats.ts";
+import * as $28 from "./routes/(compat)/sale/status.ts";
+import * as $29 from "./routes/(compat)/sale/(admin)/[id]/times.ts";
+import * as $30 from "./routes/sales/[id].tsx";
+import * as $31 from "./routes/static/[...path].ts";
 
 /** Every route, in matching order: static segments before parameters before catch-alls. */
 export const routes: RouteEntry[] = [
@@ -58,16 +59,17 @@ export const routes: RouteEntry[] = [
   { path: "/api/sales/:id/queue", module: $16, middlewares: [] },
   { path: "/api/sales/:id/queue/challenge", module: $17, middlewares: [] },
   { path: "/api/sales/:id/queue/:ticket", module: $18, middlewares: [] },
-  { path: "/health", module: $19, middlewares: [] },
-  { path: "/metrics", module: $20, middlewares: [] },
-  { path: "/purchase", module: $21, middlewares: [$m0] },
-  { path: "/purchase/:userId", module: $22, middlewares: [$m0] },
-  { path: "/sale/init-stock", module: $23, middlewares: [$m0, $m1] },
-  { path: "/sale/recovery", module: $24, middlewares: [$m0, $m1] },
-  { path: "/sale/reset", module: $25, middlewares: [$m0, $m1] },
-  { path: "/sale/stats", module: $26, middlewares: [$m0] },
-  { path: "/sale/status", module: $27, middlewares: [$m0] },
-  { path: "/sale/:id/times", module: $28, middlewares: [$m0, $m1] },
-  { path: "/sales/:id", module: $29, middlewares: [] },
-  { path: "/static/:path{.+}", module: $30, middlewares: [] },
+  { path: "/checkout/:orderId", module: $19, middlewares: [] },
+  { path: "/health", module: $20, middlewares: [] },
+  { path: "/metrics", module: $21, middlewares: [] },
+  { path: "/purchase", module: $22, middlewares: [$m0] },
+  { path: "/purchase/:userId", module: $23, middlewares: [$m0] },
+  { path: "/sale/init-stock", module: $24, middlewares: [$m0, $m1] },
+  { path: "/sale/recovery", module: $25, middlewares: [$m0, $m1] },
+  { path: "/sale/reset", module: $26, middlewares: [$m0, $m1] },
+  { path: "/sale/stats", module: $27, middlewares: [$m0] },
+  { path: "/sale/status", module: $28, middlewares: [$m0] },
+  { path: "/sale/:id/times", module: $29, middlewares: [$m0, $m1] },
+  { path: "/sales/:id", module: $30, middlewares: [] },
+  { path: "/static/:path{.+}", module: $31, middlewares: [] },
 ];

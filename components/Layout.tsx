@@ -32,7 +32,7 @@ export function Layout(props: { children: ComponentChildren; section?: "shop" | 
       <footer class="site-footer">
         <div class="wrap footer-inner">
           <span>One order per shopper per sale · Times run on the shop's clock</span>
-          <span>Secure checkout · Orders confirmed instantly</span>
+          <span>No overselling · Every order recorded before it is confirmed</span>
         </div>
       </footer>
     </>

@@ -19,6 +19,7 @@ import {
 } from "./parts/result.ts";
 import { PanelTop } from "./parts/PanelTop.tsx";
 import { ResultBox } from "./parts/ResultBox.tsx";
+import { cancelHold, useHoldEnd } from "./parts/hold.ts";
 import { askChallenge, joinLine, readTicket, type TicketView } from "./line/api.ts";
 import { expiredView, lineRefusal, LOST, OFFLINE, soldOutView } from "./line/messages.ts";
 import { prove } from "./line/prove.ts";
@@ -34,6 +35,8 @@ export interface LinePanelProps {
   userId: string;
   /** The proof-of-work worker's URL (a hashed build output). */
   powWorker: string;
+  /** A checkout sale's Pay: the shop's checkout, `{orderId}` standing for the order's id. */
+  checkoutUrl: string;
 }
 
 /** Where the shopper is: the join form, the proof under way, a request, a ticket, or a lost one. */
@@ -258,6 +261,34 @@ export default function LinePanel(props: LinePanelProps) {
     }
   };
 
+  useHoldEnd(sale.id, result, now, setResult);
+
+  const cancel = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const order = result?.order;
+    if (!order) return;
+    setBuying(true);
+    try {
+      setResult(await cancelHold(sale.id, order.userId));
+    } catch {
+      setNotice(OFFLINE);
+    } finally {
+      setBuying(false);
+    }
+  };
+
+  /**
+   * After a hold ended unpaid: the admission it took is used, so a new try joins the line anew,
+   * at its back (DESIGN §9).
+   */
+  const joinAgain = (e: SubmitEvent) => {
+    e.preventDefault();
+    forgetLineTicket(sale.id, shopper.current);
+    setResult(null);
+    setNotice(null);
+    setStep({ kind: "join" });
+  };
+
   const soldOut = remaining === 0;
   const live = ticket?.state === "waiting" || ticket?.state === "admitted";
   const outcome = step.kind === "lost"
@@ -323,6 +354,7 @@ export default function LinePanel(props: LinePanelProps) {
                   onQuantity={setQuantity}
                   buying={buying}
                   onBuy={buy}
+                  holdSeconds={sale.checkout?.holdSeconds ?? null}
                 />
               )}
           </>
@@ -343,7 +375,19 @@ export default function LinePanel(props: LinePanelProps) {
         )}
       </section>
 
-      <ResultBox result={result ?? notice ?? outcome} />
+      <ResultBox
+        result={result ?? notice ?? outcome}
+        hold={{
+          nowMs: now,
+          zone,
+          checkoutUrl: props.checkoutUrl,
+          formAction: `/sales/${sale.id}`,
+          busy: buying,
+          retryLabel: "Join the line again",
+          onCancel: cancel,
+          onRetry: joinAgain,
+        }}
+      />
     </div>
   );
 }

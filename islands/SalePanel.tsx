@@ -13,6 +13,7 @@ import { useLiveSale } from "./parts/live.ts";
 import { QuantityField } from "./parts/QuantityField.tsx";
 import { PanelTop } from "./parts/PanelTop.tsx";
 import { ResultBox } from "./parts/ResultBox.tsx";
+import { cancelHold, readOrder, useHoldEnd } from "./parts/hold.ts";
 import { UserIdField } from "./parts/UserIdField.tsx";
 import { lastUserId, rememberUserId } from "./parts/remembered.ts";
 
@@ -22,6 +23,8 @@ export interface SalePanelProps {
   userId: string;
   quantity: number;
   result: ResultView | null;
+  /** A checkout sale's Pay: the shop's checkout, `{orderId}` standing for the order's id. */
+  checkoutUrl: string;
 }
 
 export default function SalePanel(props: SalePanelProps) {
@@ -37,15 +40,35 @@ export default function SalePanel(props: SalePanelProps) {
 
   useEffect(() => {
     setZone(undefined); // the browser's zone, once hydrated
-    if (!props.userId) setUserId(lastUserId());
+    const id = props.userId || lastUserId();
+    if (!props.userId) setUserId(id);
+    // A checkout sale's shopper comes back (from paying, or a reload): their hold as it is now.
+    if (sale.checkout && id && !props.result) {
+      readOrder(sale.id, id).then((r) => r && setResult((shown) => shown ?? r)).catch(() => {});
+    }
   }, []);
 
   useLiveSale(sale, { update: (u) => setRemaining(u.remainingStock), sale: setSale });
+  useHoldEnd(sale.id, result, now, setResult);
+
+  const cancel = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const order = result?.order;
+    if (!order) return;
+    setBusy(true);
+    try {
+      setResult(await cancelHold(sale.id, order.userId));
+    } catch {
+      setResult(PURCHASE_UNREACHABLE);
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     const intent = (e.submitter as HTMLButtonElement | null)?.value ?? "buy";
-    const id = userId.trim();
+    const id = userId.trim() || (result?.order?.userId ?? "");
     if (!id) {
       setResult({ tone: "warning", title: "Please check the form", detail: "Enter your User ID." });
       return;
@@ -115,7 +138,19 @@ export default function SalePanel(props: SalePanelProps) {
         </button>
       </form>
 
-      <ResultBox result={result} />
+      <ResultBox
+        result={result}
+        hold={{
+          nowMs: now,
+          zone,
+          checkoutUrl: props.checkoutUrl,
+          formAction: `/sales/${sale.id}`,
+          busy,
+          retryLabel: "Try again",
+          onCancel: cancel,
+          onRetry: submit,
+        }}
+      />
     </div>
   );
 }

@@ -154,6 +154,12 @@ export async function supervise(config: Config, entry: string): Promise<void> {
           `Redis, made anew if Redis loses its data; set it in production`,
         ]
         : []),
+      ...(config.PAYMENT_WEBHOOK_SECRET !== undefined && config.CHECKOUT_URL === undefined
+        ? [
+          `  note           CHECKOUT_URL is unset: the built-in test checkout ${base}/checkout/:orderId ` +
+          `is on and marks held orders paid without any payment; production sets CHECKOUT_URL`,
+        ]
+        : []),
       ...embedded?.lines ?? [],
     ].join("\n"),
   );

@@ -2,6 +2,7 @@ import type { Drift } from "../../lib/domain/drift.ts";
 import type { SaleData } from "../parts/api.ts";
 import { DriftReport } from "./DriftReport.tsx";
 import { LineNumbers } from "./LineNumbers.tsx";
+import { HoldNumbers } from "./HoldNumbers.tsx";
 import { LiveNumbers } from "./LiveNumbers.tsx";
 import { OutcomeList } from "./OutcomeList.tsx";
 import { PurchasesChart } from "./PurchasesChart.tsx";
@@ -9,8 +10,8 @@ import { CHART_SECONDS, lastSeconds, rateOf, type SoldPerSecond } from "./sold_h
 import type { Stats } from "./use_sales.ts";
 
 /**
- * The watched sale: its live numbers, its waiting room's line, chart and outcomes, and its reset
- * and reconcile.
+ * The watched sale: its live numbers, its waiting room's line, its checkout's holds, chart and
+ * outcomes, and its reset and reconcile.
  */
 export function LivePanel(props: {
   sale: SaleData;
@@ -74,6 +75,9 @@ export function LivePanel(props: {
       </div>
       <LiveNumbers stats={props.stats} rate={rateOf(history, sale.id, second)} />
       {props.stats?.queue && <LineNumbers line={props.stats.queue} />}
+      {props.stats?.holds && (
+        <HoldNumbers holds={props.stats.holds} late={props.stats.latePayments} />
+      )}
       <div class="live-body">
         <PurchasesChart points={lastSeconds(history, sale.id, second, CHART_SECONDS)} />
         <OutcomeList outcomes={props.stats?.outcomes ?? {}} />

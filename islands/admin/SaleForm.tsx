@@ -1,6 +1,7 @@
 import { Field } from "./Field.tsx";
 import type { FormErrors, FormValues } from "./form_values.ts";
 import { WaitingRoomFields } from "./WaitingRoomFields.tsx";
+import { CheckoutFields } from "./CheckoutFields.tsx";
 
 /** The form that creates a sale (`editing` "new") or edits one (its id). */
 export function SaleForm(props: {
@@ -67,6 +68,7 @@ export function SaleForm(props: {
         />
       </div>
       <WaitingRoomFields values={values} errors={errors} set={set} />
+      <CheckoutFields values={values} errors={errors} set={set} />
       {errors.form && <p class="notice notice-danger" role="alert">{errors.form}</p>}
       <div class="form-actions">
         <button class="btn" type="submit" disabled={props.busy}>

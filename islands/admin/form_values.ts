@@ -1,4 +1,9 @@
-import { WAITING_ROOM_DEFAULTS, type WaitingRoom } from "../../lib/domain/sale.ts";
+import {
+  type Checkout,
+  CHECKOUT_DEFAULTS,
+  WAITING_ROOM_DEFAULTS,
+  type WaitingRoom,
+} from "../../lib/domain/sale.ts";
 import type { SaleData } from "../parts/api.ts";
 import type { ApiError } from "./api.ts";
 
@@ -11,8 +16,8 @@ export const ROOM_FIELDS = [
 ] as const satisfies readonly (keyof WaitingRoom)[];
 
 /**
- * The sale form's inputs, as typed. `waitingRoom` is its checkbox: "on" or "". The room's
- * settings keep what was typed while it is off, so turning it on again brings them back.
+ * The sale form's inputs, as typed. `waitingRoom` and `checkout` are checkboxes: "on" or "". Their
+ * settings keep what was typed while they are off, so turning them on again brings them back.
  */
 export type FormValues = Record<
   | "name"
@@ -22,7 +27,9 @@ export type FormValues = Record<
   | "startTime"
   | "endTime"
   | "waitingRoom"
-  | (typeof ROOM_FIELDS)[number],
+  | (typeof ROOM_FIELDS)[number]
+  | "checkout"
+  | "holdSeconds",
   string
 >;
 
@@ -45,6 +52,7 @@ export function emptyForm(): FormValues {
     startTime: toLocalInput(new Date(start).toISOString()),
     endTime: toLocalInput(new Date(start + 3_600_000).toISOString()),
     ...roomForm(null),
+    ...checkoutForm(null),
   };
 }
 
@@ -57,6 +65,14 @@ function roomForm(room: WaitingRoom | null) {
     admissionTtlSeconds: String(shown.admissionTtlSeconds),
     overbook: String(shown.overbook),
     prequeueMinutes: String(shown.prequeueMinutes),
+  };
+}
+
+/** The checkout's inputs: a sale without one shows the default hold, ready to be turned on. */
+function checkoutForm(checkout: Checkout | null) {
+  return {
+    checkout: checkout ? "on" : "",
+    holdSeconds: String((checkout ?? CHECKOUT_DEFAULTS).holdSeconds),
   };
 }
 
@@ -80,12 +96,13 @@ export function formOf(s: SaleData): FormValues {
     startTime: toLocalInput(s.startTime),
     endTime: toLocalInput(s.endTime),
     ...roomForm(s.waitingRoom),
+    ...checkoutForm(s.checkout),
   };
 }
 
 /**
  * The form's values as the API takes them; when editing, only those that differ from the sale's.
- * The waiting room is one value: the whole object, or null.
+ * The waiting room and the checkout are one value each: the whole object, or null.
  */
 export function payload(v: FormValues, before: FormValues | null): Record<string, unknown> {
   const all: Record<string, unknown> = {
@@ -96,6 +113,7 @@ export function payload(v: FormValues, before: FormValues | null): Record<string
     startTime: v.startTime ? new Date(v.startTime).toISOString() : "",
     endTime: v.endTime ? new Date(v.endTime).toISOString() : "",
     waitingRoom: roomPayload(v),
+    checkout: v.checkout === "on" ? { holdSeconds: numberOf(v.holdSeconds) } : null,
   };
   if (!before) return all;
   const was = payload(before, null);
@@ -110,9 +128,9 @@ export function payload(v: FormValues, before: FormValues | null): Record<string
 export function errorsOf(status: number, body: ApiError): FormErrors {
   const found: FormErrors = {};
   for (const d of body.error?.details ?? []) {
-    // A waiting room setting's message goes on its own input ("waitingRoom.powBits").
+    // A waiting room or checkout setting's message goes on its own input ("waitingRoom.powBits").
     const [top, inner] = (d.path ?? "").split(".");
-    const key = (top === "waitingRoom" && inner) || top || "form";
+    const key = ((top === "waitingRoom" || top === "checkout") && inner) || top || "form";
     found[key] ??= d.message ?? "is not valid";
   }
   if (body.error?.code === "STOCK_BELOW_RESERVED") {

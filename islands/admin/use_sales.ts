@@ -4,6 +4,7 @@ import type { SaleData } from "../parts/api.ts";
 import { adminApi } from "./api.ts";
 import { addSold, soldOf, type SoldPerSecond } from "./sold_history.ts";
 import type { LineStats } from "../../lib/line/line.ts";
+import type { HoldCounts, LatePayment } from "../../lib/checkout/holds.ts";
 
 /** The watched sale's numbers, as `/api/admin/sales/:id/stats` returns them. */
 export interface Stats {
@@ -14,6 +15,10 @@ export interface Stats {
   outcomes: Record<string, number>;
   /** The waiting room's line; null for a sale without one. */
   queue: LineStats | null;
+  /** A checkout sale's orders by status; null for a sale without checkout. */
+  holds: HoldCounts | null;
+  /** Payments that came after their hold had ended: each is owed a refund. */
+  latePayments: LatePayment[];
 }
 
 const POLL_MS = 1000;

@@ -1,4 +1,5 @@
 import { QuantityField } from "../parts/QuantityField.tsx";
+import { holdTime } from "../parts/format.ts";
 import { AdmissionTimer } from "./AdmissionTimer.tsx";
 import type { TicketView } from "./api.ts";
 
@@ -12,6 +13,8 @@ export function YourTurn(props: {
   onQuantity: (value: number) => void;
   buying: boolean;
   onBuy: () => void;
+  /** A checkout sale's hold: how long a bought item waits for its payment. */
+  holdSeconds: number | null;
 }) {
   const expiresAt = props.ticket.admissionExpiresAt;
   return (
@@ -41,6 +44,11 @@ export function YourTurn(props: {
           {props.buying ? "Buying…" : "Buy now"}
         </button>
       </div>
+      {props.holdSeconds !== null && (
+        <p class="line-hold-note">
+          Once bought, it is held for you for {holdTime(props.holdSeconds)} while you pay.
+        </p>
+      )}
     </div>
   );
 }

@@ -59,3 +59,9 @@ export function formatTime(iso: string, timeZone?: string): string {
 }
 
 export const numberFormat = new Intl.NumberFormat("en-US");
+
+/** "10 minutes", "90 seconds": a checkout hold's length for people. */
+export function holdTime(seconds: number): string {
+  if (seconds % 60 !== 0) return `${seconds} seconds`;
+  return seconds === 60 ? "1 minute" : `${seconds / 60} minutes`;
+}

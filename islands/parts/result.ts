@@ -5,9 +5,14 @@ export type Tone = "success" | "info" | "warning" | "danger";
 
 export interface OrderView {
   id: string;
+  saleId: number;
+  userId: string;
   quantity: number;
   status: string;
   createdAt: string;
+  /** A checkout sale's: until when the item is held unpaid. */
+  holdExpiresAt?: string;
+  paidAt?: string;
 }
 
 export interface ResultView {
@@ -30,13 +35,58 @@ function items(n: number): string {
   return n === 1 ? "1 item" : `${n} items`;
 }
 
+/**
+ * A checkout sale's order (docs/checkout.md), whatever its answer: held until paid, paid, or
+ * ended unpaid. Null for an order of a sale without checkout, which its answer words.
+ */
+export function checkoutResult(order: OrderView, again = false): ResultView | null {
+  const what = items(order.quantity);
+  switch (order.status) {
+    case "held":
+      return {
+        tone: "success",
+        title: again ? "You already have a reservation here" : "Reserved for you",
+        detail: `${again ? "One order per shopper: " : ""}${what} ${
+          order.quantity === 1 ? "is" : "are"
+        } yours until the time runs out. Pay before then; unpaid, ${
+          order.quantity === 1 ? "it goes" : "they go"
+        } back to the stock for the next shopper.`,
+        order,
+      };
+    case "paid":
+      return {
+        tone: "success",
+        title: "Paid: your order is confirmed",
+        detail: `You paid for ${what}. Keep your order number.`,
+        order,
+      };
+    case "expired":
+      return {
+        tone: "warning",
+        title: "Your hold ended",
+        detail: `It was not paid in time, so ${
+          order.quantity === 1 ? "the item" : "the items"
+        } went back to the stock. Try again while stock lasts.`,
+        order,
+      };
+    case "cancelled":
+      return {
+        tone: "info",
+        title: "You cancelled your hold",
+        detail: `${what} went back to the stock. You may buy again while stock lasts.`,
+        order,
+      };
+  }
+  return null;
+}
+
 /** Maps a purchase answer (status and JSON body of POST /api/sales/:id/purchase) to a message. */
 export function purchaseResult(status: number, body: AnswerBody): ResultView {
   const order = body.order;
   switch (body.result) {
     case "SUCCESS":
       if (order) {
-        return {
+        return checkoutResult(order) ?? {
           tone: "success",
           title: "Order confirmed",
           detail: `You got ${items(order.quantity)}. Keep your order number.`,
@@ -57,7 +107,7 @@ export function purchaseResult(status: number, body: AnswerBody): ResultView {
       break;
     case "ALREADY_PURCHASED":
       if (order) {
-        return {
+        return checkoutResult(order, true) ?? {
           tone: "info",
           title: "You already have an order in this sale",
           detail: `One order per shopper: here is yours (${items(order.quantity)}).`,
@@ -105,7 +155,7 @@ export function purchaseResult(status: number, body: AnswerBody): ResultView {
 /** Maps the answer of GET /api/sales/:id/orders/:userId. */
 export function orderResult(status: number, userId: string, body: AnswerBody): ResultView {
   if (status === 200 && body.order) {
-    return {
+    return checkoutResult(body.order) ?? {
       tone: "info",
       title: "Your order",
       detail: `${userId} has ${items(body.order.quantity)} in this sale (${body.order.status}).`,
@@ -128,3 +178,25 @@ export const PURCHASE_UNREACHABLE: ResultView = {
   title: "Could not reach the shop",
   detail: "Check your connection and try again. Buying twice is never possible.",
 };
+
+/** Maps the answer of POST /api/sales/:id/orders/:userId/cancel. */
+export function cancelResult(status: number, body: AnswerBody): ResultView {
+  // 200: cancelled; a 409 names the order as it is (paid, or ended meanwhile).
+  const shown = body.order && checkoutResult(body.order);
+  if (shown) return shown;
+  switch (body.error?.code) {
+    case "ORDER_PENDING":
+      return {
+        tone: "info",
+        title: "Your order is being recorded",
+        detail: "It can be cancelled in a moment: try again.",
+      };
+    case "ORDER_NOT_FOUND":
+      return {
+        tone: "info",
+        title: "Nothing to cancel",
+        detail: "You have no order in this sale.",
+      };
+  }
+  return purchaseResult(status, body);
+}

@@ -191,6 +191,12 @@ export class Holds {
     }
   }
 
+  /** An order by its id, as PostgreSQL holds it (the test checkout's page). */
+  async order(orderId: string): Promise<Order | null> {
+    const [row] = await this.sql.unsafe<OrderRow[]>(Q.byId, [orderId]);
+    return row ? orderFromRow(row) : null;
+  }
+
   /** Ends holds past their deadline, at most `limit`; how many ended. */
   async expireDue(limit: number): Promise<number> {
     const ended = (await this.sql.unsafe(Q.expireDue, [limit])).length;

@@ -143,6 +143,18 @@ const schema = z.object({
       "(`Payment-Signature`, HMAC-SHA256; see [checkout](checkout.md)). Unset, " +
       "`POST /api/payments/webhook` answers 503 `PAYMENTS_DISABLED` and no hold can be paid.",
   ),
+  CHECKOUT_URL: optional(
+    z.string().regex(
+      /^(https?:\/\/[^/\s]+|\/(?!\/))\S*\{orderId\}\S*$/,
+      "must be an http(s) URL or a path from / with {orderId} in it",
+    ),
+  ).describe(
+    "Checkout sales: where the sale page's Pay button sends a shopper with a held order, the " +
+      "shop's own checkout: `{orderId}` stands for the order's id, and `{saleId}` and `{userId}` " +
+      "may be named too (e.g. `https://shop.example/pay/{orderId}?sale={saleId}`). Unset, Pay " +
+      "opens the built-in test checkout `/checkout/:orderId`, which marks orders paid without " +
+      "any payment: set it in production (see [checkout](checkout.md#the-test-checkout)).",
+  ),
   CORS_ORIGINS: z.string().default("").transform((v) =>
     v.split(",").map((s) => s.trim()).filter((s) => s !== "")
   ).pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, "must be an origin like https://host")))

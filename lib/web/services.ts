@@ -23,7 +23,12 @@ export interface Health {
 export interface Services {
   config: Pick<
     Config,
-    "ADMIN_TOKEN" | "MAX_BODY_BYTES" | "TRUSTED_PROXY_HOPS" | "CORS_ORIGINS"
+    | "ADMIN_TOKEN"
+    | "MAX_BODY_BYTES"
+    | "TRUSTED_PROXY_HOPS"
+    | "CORS_ORIGINS"
+    | "CHECKOUT_URL"
+    | "PAYMENT_WEBHOOK_SECRET"
   >;
   catalog: Catalog;
   purchases: PurchaseService;

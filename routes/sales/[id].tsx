@@ -3,8 +3,14 @@ import { errorPage, pageHandlers } from "../../components/ErrorPage.tsx";
 import { Layout } from "../../components/Layout.tsx";
 import { SaleTile } from "../../components/SaleTile.tsx";
 import type { SaleData } from "../../islands/parts/api.ts";
-import { formatTime, numberFormat } from "../../islands/parts/format.ts";
-import { orderResult, purchaseResult, type ResultView } from "../../islands/parts/result.ts";
+import { formatTime, holdTime, numberFormat } from "../../islands/parts/format.ts";
+import {
+  cancelResult,
+  orderResult,
+  purchaseResult,
+  type ResultView,
+} from "../../islands/parts/result.ts";
+import { TEST_CHECKOUT_URL } from "../../islands/parts/hold.ts";
 import SalePanel from "../../islands/SalePanel.tsx";
 import LinePanel from "../../islands/LinePanel.tsx";
 import { AppError } from "../../lib/domain/errors.ts";
@@ -85,6 +91,13 @@ async function answerForm(ctx: RouteContext, sale: SaleData, form: URLSearchPara
     return { userId: typed, status: error.status, result: refusal(error) };
   }
   const userId = shopper.id;
+  if (form.get("intent") === "cancel") {
+    const answer = await ctx.state.holds.cancel(sale.id, shopper);
+    const body = "order" in answer
+      ? { order: orderJson(answer.order) }
+      : { error: { code: answer.code } };
+    return { userId, result: cancelResult(answer.code === null ? 200 : 409, body) };
+  }
   if (form.get("intent") === "check") {
     const order = await ctx.state.catalog.order(sale.id, shopper);
     const body = order ? { order: orderJson(order) } : { error: { code: "ORDER_NOT_FOUND" } };
@@ -105,18 +118,40 @@ async function answerForm(ctx: RouteContext, sale: SaleData, form: URLSearchPara
   return { userId, quantity: quantity.data, result: purchaseResult(answer.status, answer.body) };
 }
 
+/** Where a checkout sale's Pay goes: the shop's checkout, or the built-in test checkout. */
+function checkoutUrlOf(ctx: RouteContext): string {
+  return ctx.state.config.CHECKOUT_URL ?? TEST_CHECKOUT_URL;
+}
+
+/**
+ * A checkout sale's page opened for a shopper (`?user=`, where the test checkout sends them back
+ * after paying): their order as it is now, so the page shows it without JavaScript too.
+ */
+async function returningShopper(ctx: RouteContext, sale: SaleData) {
+  const user = ctx.url.searchParams.get("user");
+  if (!sale.checkout || user === null) return null;
+  const answered = await answerForm(
+    ctx,
+    sale,
+    new URLSearchParams({ userId: user, intent: "check" }),
+  );
+  return answered.status === undefined && answered.result.order ? answered : null;
+}
+
 export const handler: Handlers = pageHandlers({
   async GET(ctx) {
     const sale = await loadSale(ctx);
     if (!sale) return notFound();
+    const returning = await returningShopper(ctx, sale);
     const page = (
       <SalePage
         sale={sale}
-        userId={await signedInId(ctx)}
+        userId={returning?.userId ?? await signedInId(ctx)}
         quantity={1}
-        result={null}
+        result={returning?.result ?? null}
         signedIn={ctx.state.identity.verified}
         powWorker={(await assets()).workers.pow}
+        checkoutUrl={checkoutUrlOf(ctx)}
       />
     );
     return renderPage(page, {
@@ -140,6 +175,7 @@ export const handler: Handlers = pageHandlers({
         result={answered.result}
         signedIn={ctx.state.identity.verified}
         powWorker={(await assets()).workers.pow}
+        checkoutUrl={checkoutUrlOf(ctx)}
       />,
       {
         title: `${answered.result.title} · ${sale.name} · Flashline`,
@@ -158,6 +194,7 @@ export default function SalePage(
     result: ResultView | null;
     signedIn: boolean;
     powWorker: string;
+    checkoutUrl: string;
   },
 ) {
   const { sale } = props;
@@ -210,7 +247,15 @@ export default function SalePage(
             )}
           </dl>
           <ul class="assurances">
-            <li>Your order is confirmed the moment you buy.</li>
+            {sale.checkout
+              ? (
+                <li>
+                  What you buy is held for you for{" "}
+                  {holdTime(sale.checkout.holdSeconds)}: pay within that time, or it goes back to
+                  the stock for the next shopper.
+                </li>
+              )
+              : <li>Your order is confirmed the moment you buy.</li>}
             <li>Nobody can buy more than their share: one order per shopper.</li>
             <li>No overselling: stock is checked before every order is accepted.</li>
           </ul>
@@ -227,12 +272,14 @@ export default function SalePage(
               sale: { ...sale, waitingRoom },
               userId: props.userId,
               powWorker: props.powWorker,
+              checkoutUrl: props.checkoutUrl,
             })
             : island(SalePanel, {
               sale,
               userId: props.userId,
               quantity: props.quantity,
               result: props.result,
+              checkoutUrl: props.checkoutUrl,
             })}
         </aside>
       </div>

@@ -24,14 +24,18 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh app and browser context; the context closes first, ending its event streams. */
+/**
+ * A fresh app (with `env` added to its configuration) and browser context; the context closes
+ * first, ending its event streams.
+ */
 export async function withApp(
   browser: Browser,
   run: (app: TestApp, context: BrowserContext) => Promise<void>,
-  options: { javaScriptEnabled?: boolean } = {},
+  options: { javaScriptEnabled?: boolean; env?: Record<string, string> } = {},
 ): Promise<void> {
-  const app = await startTestApp();
-  const context = await browser.newContext(options);
+  const { env, ...contextOptions } = options;
+  const app = await startTestApp(env);
+  const context = await browser.newContext(contextOptions);
   try {
     await run(app, context);
   } finally {

@@ -142,3 +142,22 @@ Deno.test("supervisor: PostgreSQL refuses from the moment the first worker serve
     proxy.close();
   }
 });
+
+Deno.test("supervisor: with a payment secret and no CHECKOUT_URL, the start lines say the test checkout is on", async () => {
+  const secret = { PAYMENT_WEBHOOK_SECRET: "test-payment-secret-0123456789" };
+  const f = await serverFixture(secret);
+  const test = new ServerProcess(f.env);
+  const real = new ServerProcess({ ...f.env, CHECKOUT_URL: "https://shop.example/pay/{orderId}" });
+  try {
+    await test.start();
+    assertMatch(
+      test.output,
+      /note {11}CHECKOUT_URL is unset: the built-in test checkout http:\/\/localhost:\d+\/checkout\/:orderId is on and marks held orders paid without any payment; production sets CHECKOUT_URL/,
+    );
+    await real.start();
+    assertMatch(real.output, /listening on :\d+/);
+    assert(!real.output.includes("test checkout"), real.output);
+  } finally {
+    await f.close([test, real]);
+  }
+});
