@@ -7,14 +7,14 @@
 import { assertEquals } from "../helpers/assert.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { call, createSale, purchase } from "../helpers/client.ts";
-import { createTestDatabase } from "../helpers/env.ts";
+import { createTestDatabase, PG_PORT, throughPort } from "../helpers/env.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
 
 Deno.test("PostgreSQL unreachable: /health answers 503 degraded, /health?probe=live 200, purchases go on", async () => {
   const db = await createTestDatabase();
-  const proxy = new FaultProxy(5432);
+  const proxy = new FaultProxy(PG_PORT);
   const app = await startTestApp({
-    DATABASE_URL: db.url.replace(":5432/", `:${proxy.port}/`),
+    DATABASE_URL: throughPort(db.url, proxy.port),
     COMMIT_TIMEOUT_MS: "300",
   }, db);
   try {

@@ -1,6 +1,7 @@
 /** The supervisor: restarts a worker that dies, passes SIGTERM on, and takes its workers with it. */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { call } from "../helpers/client.ts";
+import { PG_PORT, throughPort } from "../helpers/env.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
 import { alive, serverFixture, ServerProcess } from "../helpers/processes.ts";
 
@@ -99,10 +100,10 @@ Deno.test("supervisor: kill -9 of the supervisor alone leaves no worker serving"
 
 Deno.test("supervisor: PostgreSQL refuses from the moment the first worker serves; the server keeps serving and starts the second once it is back", async () => {
   const f = await serverFixture({ WORKERS: "2" });
-  const proxy = new FaultProxy(5432);
+  const proxy = new FaultProxy(PG_PORT);
   const server = new ServerProcess({
     ...f.env,
-    DATABASE_URL: f.db.url.replace(":5432/", `:${proxy.port}/`),
+    DATABASE_URL: throughPort(f.db.url, proxy.port),
   });
   try {
     const starting = server.start().then(() => "started", (e: Error) => e.message);
