@@ -1,14 +1,5 @@
-import { numberFormat } from "../parts/format.ts";
 import type { HoldCounts, LatePayment } from "../../lib/checkout/holds.ts";
-
-const RECEIVED_AT = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  timeZoneName: "short",
-});
+import { CountTiles, MOMENT } from "./CountTiles.tsx";
 
 /**
  * The checkout of the watched sale (docs/checkout.md): its orders by status, and the payments that
@@ -26,14 +17,7 @@ export function HoldNumbers(props: { holds: HoldCounts; late: LatePayment[] }) {
   return (
     <section class="line" aria-labelledby="holds-title" data-testid="live-holds">
       <h3 id="holds-title">Checkout</h3>
-      <div class="metrics metrics-line">
-        {counts.map(([label, n, id]) => (
-          <div class="metric" key={id}>
-            <span class="metric-label">{label}</span>
-            <span class="metric-value" data-testid={id}>{numberFormat.format(n)}</span>
-          </div>
-        ))}
-      </div>
+      <CountTiles counts={counts} />
       {late.length === 0
         ? <p class="draw">No payment came after its hold had ended.</p>
         : (
@@ -53,7 +37,7 @@ export function HoldNumbers(props: { holds: HoldCounts; late: LatePayment[] }) {
                   <tr key={p.eventId}>
                     <td>
                       <time dateTime={p.receivedAt}>
-                        {RECEIVED_AT.format(new Date(p.receivedAt))}
+                        {MOMENT.format(new Date(p.receivedAt))}
                       </time>
                     </td>
                     <td>{p.userId ?? "–"}</td>

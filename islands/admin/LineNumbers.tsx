@@ -1,14 +1,6 @@
 import { numberFormat } from "../parts/format.ts";
 import type { LineStats } from "../../lib/line/line.ts";
-
-const DRAWN_AT = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  timeZoneName: "short",
-});
+import { CountTiles, MOMENT } from "./CountTiles.tsx";
 
 /** The waiting room's line of the watched sale, and the shuffle drawn at its start. */
 export function LineNumbers(props: { line: LineStats }) {
@@ -23,21 +15,15 @@ export function LineNumbers(props: { line: LineStats }) {
   return (
     <section class="line" aria-labelledby="line-title" data-testid="live-line">
       <h3 id="line-title">Waiting room</h3>
-      <div class="metrics metrics-line">
-        {counts.map(([label, n, id]) => (
-          <div class="metric" key={id}>
-            <span class="metric-label">{label}</span>
-            <span class="metric-value" data-testid={id}>{numberFormat.format(n)}</span>
-          </div>
-        ))}
-      </div>
+      <CountTiles counts={counts} />
       <p class="draw" data-testid="line-draw">
         {line.drawnAt !== null && line.seed !== null
           ? (
             <>
               {numberFormat.format(line.prequeued ?? 0)} joined before the start; shuffled at{" "}
-              <time dateTime={line.drawnAt}>{DRAWN_AT.format(new Date(line.drawnAt))}</time>{" "}
-              with seed <code>{line.seed}</code>.
+              <time dateTime={line.drawnAt}>{MOMENT.format(new Date(line.drawnAt))}</time> with seed
+              {" "}
+              <code>{line.seed}</code>.
             </>
           )
           : "Those who join before the start are shuffled when it starts."}

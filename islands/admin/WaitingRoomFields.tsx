@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import { Field } from "./Field.tsx";
+import { OptionalSettings } from "./OptionalSettings.tsx";
 import type { FormErrors, FormValues } from "./form_values.ts";
 
 /** The waiting room's settings, as the form asks for them (ranges: lib/domain/input.ts). */
@@ -35,44 +36,20 @@ export function WaitingRoomFields(props: {
   set: (k: keyof FormValues, v: string) => void;
 }) {
   const { values, errors, set } = props;
-  const on = values.waitingRoom === "on";
-  const error = errors.waitingRoom;
   return (
-    <fieldset class="room-fields" data-testid="waiting-room-fields">
-      <legend>Waiting room</legend>
-      <label class="check">
-        <input
-          type="checkbox"
-          id="sale-waitingRoom"
-          name="waitingRoom"
-          checked={on}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? "sale-waitingRoom-error" : "sale-waitingRoom-hint"}
-          onChange={(e) => set("waitingRoom", e.currentTarget.checked ? "on" : "")}
-        />
-        Admit shoppers through a waiting room
-      </label>
-      {error
-        ? <span class="error-text" id="sale-waitingRoom-error">{error}</span>
-        : (
-          <span class="hint" id="sale-waitingRoom-hint">
-            A line that opens before the start; early arrivals are shuffled at the start.
-          </span>
-        )}
-      {on && (
-        <div class="room-grid">
-          {SETTINGS.map((f) => (
-            <Field
-              key={f.name}
-              {...f}
-              type="number"
-              values={values}
-              errors={errors}
-              set={set}
-            />
-          ))}
-        </div>
-      )}
-    </fieldset>
+    <OptionalSettings
+      name="waitingRoom"
+      legend="Waiting room"
+      label="Admit shoppers through a waiting room"
+      hint="A line that opens before the start; early arrivals are shuffled at the start."
+      testId="waiting-room-fields"
+      values={values}
+      errors={errors}
+      set={set}
+    >
+      {SETTINGS.map((f) => (
+        <Field key={f.name} {...f} type="number" values={values} errors={errors} set={set} />
+      ))}
+    </OptionalSettings>
   );
 }
