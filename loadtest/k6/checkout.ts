@@ -17,11 +17,12 @@ import exec from "k6/execution";
 import http from "k6/http";
 import type { Options } from "k6/options";
 import {
-  adminHeaders,
   API_URL,
   createSale,
   purchase,
   type SaleRun,
+  settledStats,
+  type Stats,
   STOCK,
   storm,
 } from "./common.ts";
@@ -164,11 +165,7 @@ export function later(run: SaleRun): void {
   sleep(0.1);
 }
 
-interface Stats {
-  sold: number;
-  orders: number;
-  remainingStock: number;
-  sale: { totalStock: number };
+interface HoldStats extends Stats {
   holds: { held: number; paid: number; expired: number; cancelled: number } | null;
   latePayments: { eventId: string; orderId: string }[];
 }
@@ -210,20 +207,7 @@ const LEAVES: Record<Fate, string> = {
  * payments listed are exactly the late payers' own.
  */
 export function teardown(run: SaleRun): void {
-  let stats: Stats | null = null;
-  for (let i = 0; i < 120; i++) {
-    const res = http.get(`${API_URL}/api/admin/sales/${run.saleId}/stats`, {
-      headers: adminHeaders(),
-      tags: { name: "stats" },
-    });
-    if (res.status === 200) {
-      stats = res.json() as unknown as Stats;
-      if (
-        stats.holds?.held === 0 && stats.sold + stats.remainingStock === stats.sale.totalStock
-      ) break;
-    }
-    sleep(0.25);
-  }
+  const stats = settledStats<HoldStats>(run, (s) => s.holds?.held === 0);
   if (!stats?.holds) fail("could not read the sale's stats and holds");
   const s = stats;
   const holds = s.holds!;

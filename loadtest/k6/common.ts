@@ -24,7 +24,7 @@ export interface SaleRun {
   runId: string;
 }
 
-export function adminHeaders() {
+function adminHeaders() {
   return {
     authorization: `Bearer ${ADMIN_TOKEN}`,
     "content-type": "application/json",
@@ -168,7 +168,7 @@ export function storm(
   return answers;
 }
 
-interface Stats {
+export interface Stats {
   sold: number;
   orders: number;
   remainingStock: number;
@@ -176,22 +176,31 @@ interface Stats {
 }
 
 /**
- * teardown(): once the server has settled (Redis remaining + PostgreSQL sold == total, or 30 s),
- * the invariants through the admin stats; any breach fails the run.
+ * The sale's admin stats once the server has settled (Redis remaining + PostgreSQL sold == total,
+ * and `also` holds), or the last read after 30 s; null when none could be read.
  */
-export function verify(run: SaleRun, expectedSold: number): void {
-  let stats: Stats | null = null;
+export function settledStats<S extends Stats>(run: SaleRun, also: (s: S) => boolean): S | null {
+  let stats: S | null = null;
   for (let i = 0; i < 120; i++) {
     const res = http.get(`${API_URL}/api/admin/sales/${run.saleId}/stats`, {
       headers: adminHeaders(),
       tags: { name: "stats" },
     });
     if (res.status === 200) {
-      stats = res.json() as unknown as Stats;
-      if (stats.sold + stats.remainingStock === stats.sale.totalStock) break;
+      stats = res.json() as unknown as S;
+      if (stats.sold + stats.remainingStock === stats.sale.totalStock && also(stats)) break;
     }
     sleep(0.25);
   }
+  return stats;
+}
+
+/**
+ * teardown(): once the server has settled (Redis remaining + PostgreSQL sold == total, or 30 s),
+ * the invariants through the admin stats; any breach fails the run.
+ */
+export function verify(run: SaleRun, expectedSold: number): void {
+  const stats = settledStats(run, () => true);
   if (!stats) fail("could not read the sale's stats");
   const s = stats;
   const ok = check(s, {
