@@ -30,6 +30,15 @@ async function rowsOf(app: TestApp, saleId: number): Promise<Row[]> {
   ];
 }
 
+/** Waits until PostgreSQL holds the shopper's hold: the page's purchase has been answered. */
+async function heldFor(app: TestApp, saleId: number, userId: string): Promise<void> {
+  const deadline = Date.now() + WAIT.timeout;
+  while (!(await rowsOf(app, saleId)).some((r) => r.user_id === userId && r.status === "held")) {
+    assert(Date.now() < deadline, `no hold for ${userId} in PostgreSQL`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Puts the shopper's hold deadline in the past (the test owns its database). */
 async function lapse(app: TestApp, saleId: number, userId: string): Promise<void> {
   await app.sql`
@@ -207,7 +216,10 @@ Deno.test("checkout pages in Chromium", async (t) => {
           assertEquals((await rowsOf(app, saleId)).map((r) => r.status), ["expired", "held"]);
 
           // Others: one paid through the webhook, one cancelled, one still held.
-          for (const user of ["ada", "bo", "cy"]) await buy(page, user);
+          for (const user of ["ada", "bo", "cy"]) {
+            await buy(page, user);
+            await heldFor(app, saleId, user);
+          }
           await page.getByTestId("hold").waitFor(WAIT);
           const byUser = new Map((await rowsOf(app, saleId)).map((r) => [r.user_id, r]));
           const paid = await sendPayment(app.url, {
